@@ -1,0 +1,262 @@
+"""Record rollouts into a dataset: ``DatasetWriter`` buffers whole episodes and commits them.
+
+A commit appends all buffered steps to steps.lance (one Lance version), then their rows to
+episodes.lance, then rewrites stats.json atomically. Readers only see episodes listed in
+episodes.lance, so a crash (or kill -9) at any point leaves every previously committed episode
+readable and never exposes half an episode: steps rows without an episode row are ignored, and
+the next commit places its episodes after them. One writer per dataset at a time.
+
+    with DatasetWriter("data/reacher", env_id="Reacher-v0", image_size=(64, 64),
+                       action_low=[-1, -1], action_high=[1, 1], state_names=["qpos0", "qpos1"],
+                       proprio_dim=4, fps=20) as w:
+        w.add_episode(pixels, action, proprio, state, is_success, seed=0, factors={})
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+import worldjepa
+from worldjepa.datasets import schema as S
+from worldjepa.datasets.stats import dataset_stats, write_stats
+from worldjepa.errors import DatasetError
+
+log = logging.getLogger(__name__)
+
+
+class DatasetWriter:
+    """Buffers episodes in memory and appends them to ``root`` on ``commit()`` / ``close()``."""
+
+    def __init__(
+        self,
+        root: str | os.PathLike,
+        *,
+        env_id: str,
+        image_size: tuple[int, int],
+        action_low,
+        action_high,
+        state_names: Sequence[str],
+        proprio_dim: int,
+        fps: float,
+        extra: dict | None = None,
+        mode: str = "create",
+    ):
+        self.root = Path(root)
+        low = S.check_float_list(action_low, "action_low")
+        high = S.check_float_list(action_high, "action_high")
+        if len(low) != len(high) or not low:
+            raise DatasetError(f"action_low ({len(low)} values) and action_high ({len(high)}) must be non-empty and equal-length")
+        if any(lo > hi for lo, hi in zip(low, high)):
+            raise DatasetError(f"action_low {low} exceeds action_high {high} in some dimension")
+        if len(tuple(image_size)) != 2 or min(int(s) for s in image_size) < 1:
+            raise DatasetError(f"image_size must be (H, W) with positive ints; got {image_size!r}")
+        if int(proprio_dim) < 1:
+            raise DatasetError(f"proprio_dim must be >= 1 (got {proprio_dim}); record at least one proprio value")
+        if not float(fps) > 0:
+            raise DatasetError(f"fps must be positive; got {fps!r}")
+        S.to_json(extra or {}, "extra")
+        meta = {
+            "format": S.FORMAT,
+            "format_version": S.FORMAT_VERSION,
+            "env_id": str(env_id),
+            "image_size": [int(s) for s in image_size],
+            "action_low": low,
+            "action_high": high,
+            "action_dim": len(low),
+            "state_names": S.check_state_names(state_names),
+            "proprio_dim": int(proprio_dim),
+            "fps": float(fps),
+            "worldjepa_version": worldjepa.__version__,
+            "extra": dict(extra or {}),
+        }
+        # Committed low-dimensional columns, kept to recompute stats.json on every commit.
+        self._committed = {"action": [], "proprio": [], "state": []}
+        self._num_committed = 0
+        self._pending: list[tuple[pa.Table, dict]] = []
+        self._closed = False
+        if mode == "create":
+            if self.root.exists() and not self.root.is_dir():
+                raise DatasetError(f"{self.root} is a file; choose a directory path for the dataset")
+            if (self.root / S.STEPS).exists() or (self.root / S.EPISODES).exists():
+                raise DatasetError(
+                    f"{self.root} already holds a dataset; use mode='append' to add episodes, or another path"
+                )
+            self.meta = meta
+            self._next_idx = 0
+        elif mode == "append":
+            self.meta = self._open_existing(meta)
+        else:
+            raise DatasetError(f"unknown mode {mode!r}; use 'create' or 'append'")
+        self._schema = S.steps_schema(self.meta)
+
+    # ------------------------------------------------------------------ append mode
+    def _open_existing(self, meta: dict) -> dict:
+        import lance
+
+        steps_path = self.root / S.STEPS
+        if not steps_path.exists():
+            raise DatasetError(f"{self.root} holds no dataset to append to (no {S.STEPS}); use mode='create'")
+        try:
+            steps = lance.dataset(str(steps_path))
+        except (OSError, ValueError, RuntimeError) as e:
+            raise DatasetError(f"{steps_path} is not a readable Lance table ({S.short_error(e)})") from e
+        old = S.decode_meta(steps.schema, steps_path)
+        for key in ("env_id", "image_size", "action_dim", "proprio_dim", "state_names"):
+            mine = tuple(meta[key]) if key == "image_size" else meta[key]
+            if old[key] != mine:
+                raise DatasetError(
+                    f"cannot append to {self.root}: {key} is {mine!r} here but {old[key]!r} in the dataset; "
+                    "record into another path"
+                )
+        old["image_size"] = list(old["image_size"])
+        seen = steps.to_table(columns=["episode_idx"]).column("episode_idx").to_numpy()
+        next_idx = int(seen.max()) + 1 if len(seen) else 0
+        if (self.root / S.EPISODES).exists():
+            from worldjepa.datasets.reader import open_dataset
+
+            ds = open_dataset(self.root)
+            cols = ds.load_columns(("action", "proprio", "state"), committed_only=True)
+            for k in self._committed:
+                self._committed[k].append(cols[k])
+            self._num_committed = ds.num_episodes
+            next_idx = max(next_idx, int(ds.episode_ids.max()) + 1)
+            if ds.num_steps < steps.count_rows():
+                log.info("%s: %d steps rows belong to no committed episode (an interrupted commit); ignoring them",
+                         self.root, steps.count_rows() - ds.num_steps)
+        self._next_idx = next_idx
+        return old
+
+    # ------------------------------------------------------------------ buffering
+    def add_episode(self, pixels, action, proprio, state, is_success, seed: int, factors: dict) -> int:
+        """Buffer one episode of L steps and return its episode_idx.
+
+        pixels: (L, H, W, 3) uint8, action: (L, A) float, proprio: (L, P) float,
+        state: (L, n_state) float (columns in state_names order), is_success: (L,) bool.
+        """
+        if self._closed:
+            raise DatasetError(f"the writer for {self.root} is closed; open a new one with mode='append'")
+        pixels = np.asarray(pixels)
+        h, w = self.meta["image_size"]
+        if pixels.dtype != np.uint8 or pixels.ndim != 4 or pixels.shape[1:] != (h, w, 3) or len(pixels) == 0:
+            raise DatasetError(
+                f"pixels must be uint8 (L, {h}, {w}, 3) with L >= 1; got {pixels.dtype} {pixels.shape} "
+                f"(render at image_size=({h}, {w}) in RGB)"
+            )
+        length = len(pixels)
+        a_dim, p_dim, names = self.meta["action_dim"], self.meta["proprio_dim"], self.meta["state_names"]
+        action = _float_2d(action, "action", length, a_dim, "action_dim")
+        proprio = _float_2d(proprio, "proprio", length, p_dim, "proprio_dim")
+        state = _float_2d(np.zeros((length, 0)) if state is None else state, "state", length, len(names),
+                          f"len(state_names) = {names}")
+        success = np.asarray(is_success)
+        if success.shape != (length,) or not (success.dtype == bool or np.isin(success, (0, 1)).all()):
+            raise DatasetError(f"is_success must be bool ({length},); got {success.dtype} {success.shape}")
+        success = success.astype(bool)
+        if not isinstance(factors, dict):
+            raise DatasetError(f"factors must be a dict of realised factor values; got {type(factors).__name__}")
+        try:
+            seed = int(seed)
+        except (TypeError, ValueError):
+            raise DatasetError(f"seed must be an int; got {seed!r}") from None
+
+        idx = self._next_idx
+        columns = [
+            pa.array(np.full(length, idx, np.int64)),
+            pa.array(np.arange(length, dtype=np.int32)),
+            pa.FixedSizeBinaryArray.from_buffers(pa.binary(h * w * 3), length,
+                                                 [None, pa.py_buffer(np.ascontiguousarray(pixels).tobytes())]),
+            pa.FixedSizeListArray.from_arrays(pa.array(action.reshape(-1)), a_dim),
+            pa.FixedSizeListArray.from_arrays(pa.array(proprio.reshape(-1)), p_dim),
+            *[pa.array(state[:, i]) for i in range(len(names))],
+            pa.array(success),
+        ]
+        steps = pa.Table.from_arrays(columns, schema=self._schema)
+        episode = {"episode_idx": idx, "env_id": self.meta["env_id"], "seed": seed, "length": length,
+                   "success": bool(success.any()), "factors": S.to_json(factors, "factors"),
+                   "_stats": (action, proprio, state)}
+        self._pending.append((steps, episode))
+        self._next_idx += 1
+        return idx
+
+    @property
+    def next_episode_idx(self) -> int:
+        """The episode_idx the next ``add_episode`` will return."""
+        return self._next_idx
+
+    @property
+    def num_pending(self) -> int:
+        """Episodes buffered and not yet committed."""
+        return len(self._pending)
+
+    # ------------------------------------------------------------------ committing
+    def commit(self) -> int:
+        """Append every buffered episode; returns how many were committed. Atomic per commit."""
+        if not self._pending:
+            return 0
+        import lance
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        steps_path, ep_path = self.root / S.STEPS, self.root / S.EPISODES
+        try:
+            # Place new rows after whatever the steps table holds now, orphans of a crash included.
+            start = lance.dataset(str(steps_path)).count_rows() if steps_path.exists() else 0
+            lengths = np.array([ep["length"] for _, ep in self._pending], np.int64)
+            starts = start + np.concatenate([[0], np.cumsum(lengths)[:-1]])
+            steps = pa.concat_tables([t for t, _ in self._pending])
+            self._write(steps, steps_path)
+            rows = [{k: v for k, v in ep.items() if k != "_stats"} | {"start_row": int(s)}
+                    for (_, ep), s in zip(self._pending, starts)]
+            self._write(pa.Table.from_pylist(rows, schema=S.episodes_schema()), ep_path)
+        except (OSError, ValueError, RuntimeError) as e:
+            raise DatasetError(
+                f"could not commit {len(self._pending)} episodes to {self.root} ({S.short_error(e)}); "
+                "previously committed episodes are intact, the buffered ones are kept for a retry"
+            ) from e
+        for _, ep in self._pending:
+            for k, arr in zip(("action", "proprio", "state"), ep["_stats"]):
+                self._committed[k].append(arr)
+        n = len(self._pending)
+        self._num_committed += n
+        self._pending = []
+        cat = {k: np.concatenate(v) for k, v in self._committed.items()}
+        write_stats(self.root, dataset_stats(cat["action"], cat["proprio"], cat["state"],
+                                             self.meta["state_names"], self._num_committed))
+        log.debug("committed %d episodes to %s", n, self.root)
+        return n
+
+    @staticmethod
+    def _write(table: pa.Table, path: Path) -> None:
+        import lance
+
+        lance.write_dataset(table, str(path), mode="append" if path.exists() else "create")
+
+    def close(self) -> None:
+        """Commit what is left; the writer cannot be used afterwards."""
+        if not self._closed:
+            try:
+                self.commit()
+            finally:
+                self._closed = True
+
+    def __enter__(self) -> DatasetWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _float_2d(x, name: str, length: int, dim: int, dim_name: str) -> np.ndarray:
+    x = np.asarray(x)
+    if x.shape != (length, dim) or not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
+        raise DatasetError(f"{name} must be a float array of shape ({length}, {dim}) (L, {dim_name}); got {x.dtype} {x.shape}")
+    x = x.astype(np.float32)
+    if not np.isfinite(x).all():
+        step = int(np.argwhere(~np.isfinite(x))[0, 0])
+        raise DatasetError(f"{name} has a NaN or inf at step {step}; check the env before recording")
+    return x

@@ -1,0 +1,68 @@
+"""worldjepa environments, registered with gymnasium under the ``worldjepa/`` namespace.
+
+Importing this package is cheap: envs are registered by entry-point strings and factor
+spaces are imported on demand, so MuJoCo is only loaded when an env is built.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Must precede any mujoco import: EGL renders headless here without extra packages.
+os.environ.setdefault("MUJOCO_GL", "egl")
+
+import importlib  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
+
+import gymnasium  # noqa: E402
+
+from worldjepa.errors import EnvError  # noqa: E402
+
+if TYPE_CHECKING:
+    from worldjepa.envs.factors import FactorSpace
+
+
+@dataclass(frozen=True)
+class EnvSpec:
+    """entry_point and factors are 'module:attribute' strings, resolved lazily."""
+
+    entry_point: str
+    factors: str
+    max_episode_steps: int
+
+
+_ENVS: dict[str, EnvSpec] = {
+    "worldjepa/TwoRoom-v0": EnvSpec(
+        entry_point="worldjepa.envs.tworoom:TwoRoomEnv",
+        factors="worldjepa.envs.tworoom_layout:TWOROOM_FACTORS",
+        max_episode_steps=100,
+    ),
+}
+ENV_IDS: tuple[str, ...] = tuple(_ENVS)
+
+for _env_id, _spec in _ENVS.items():
+    if _env_id not in gymnasium.registry:  # re-imports (e.g. importlib.reload) must not re-register
+        gymnasium.register(_env_id, entry_point=_spec.entry_point, max_episode_steps=_spec.max_episode_steps)
+
+
+def _spec(env_id: str) -> EnvSpec:
+    try:
+        return _ENVS[env_id]
+    except KeyError:
+        raise EnvError(f"unknown env '{env_id}'; available: {', '.join(ENV_IDS)}") from None
+
+
+def make_env(env_id: str, **kwargs) -> gymnasium.Env:
+    """gymnasium.make with a worldjepa error for unknown ids. kwargs go to the env constructor."""
+    _spec(env_id)
+    return gymnasium.make(env_id, **kwargs)
+
+
+def env_factor_space(env_id: str) -> FactorSpace:
+    """The env's FactorSpace, without building (or importing) its MuJoCo model."""
+    module, attr = _spec(env_id).factors.split(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+__all__ = ["ENV_IDS", "EnvSpec", "env_factor_space", "make_env"]

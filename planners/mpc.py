@@ -1,0 +1,135 @@
+"""Model-predictive control in latent space, batched over B environments.
+
+Every ``frameskip`` env steps (a block boundary) the policy encodes the current frame into its
+history; every ``replan_every`` blocks it re-plans a ``horizon``-block action sequence by
+minimising the distance between the imagined final latent and the goal latent. Between
+boundaries it replays the current block one env step at a time.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+import numpy as np
+import torch
+from einops import rearrange, repeat
+from torch import Tensor
+
+from worldjepa.planners.base import Planner
+from worldjepa.planners.costs import goal_cost
+
+
+class LatentDynamics(Protocol):
+    """What MPC needs from a world model (``WorldModel`` satisfies it)."""
+
+    def encode(self, pixels: Tensor) -> Tensor:
+        """pixels: (B, T, 3, H, W) uint8 -> z: (B, T, D)."""
+        ...
+
+    def rollout(self, z_ctx: Tensor, actions: Tensor, actions_ctx: Tensor | None = None) -> Tensor:
+        """z_ctx: (B, H0, D), actions: (B, S, H, fs*A), actions_ctx: (B, H0-1, fs*A) -> (B, S, H, D)."""
+        ...
+
+
+class MPCPolicy:
+    """Receding-horizon planner-in-the-loop. ``act`` maps frames (B, H, W, 3) -> actions (B, A).
+
+    Actions are in raw env units (the world model normalises them itself); the planner works
+    on blocks of fs*A values laid out step-major, bounded by ``action_low/high`` tiled over fs.
+    """
+
+    def __init__(
+        self,
+        model: LatentDynamics,
+        planner: Planner,
+        *,
+        horizon: int = 5,
+        frameskip: int = 5,
+        action_dim: int = 2,
+        action_low,
+        action_high,
+        num_hist: int = 3,
+        replan_every: int = 1,
+        cost_mode: str = "terminal",
+        device: str | torch.device = "cpu",
+    ):
+        if not 1 <= replan_every <= horizon:
+            raise ValueError(f"replan_every ({replan_every}) must be in [1, horizon={horizon}]")
+        self.model, self.planner = model, planner
+        self.horizon, self.frameskip, self.action_dim = horizon, frameskip, action_dim
+        self.num_hist, self.replan_every, self.cost_mode = num_hist, replan_every, cost_mode
+        self.device = torch.device(device)
+        low = torch.as_tensor(np.asarray(action_low, dtype=np.float32), device=self.device).reshape(action_dim)
+        high = torch.as_tensor(np.asarray(action_high, dtype=np.float32), device=self.device).reshape(action_dim)
+        self.bounds = (repeat(low, "a -> (f a)", f=frameskip), repeat(high, "a -> (f a)", f=frameskip))
+        if isinstance(model, torch.nn.Module):
+            model.eval()  # BatchNorm running stats, no dropout
+        self.last_plan_time = 0.0
+        self.total_plan_time = 0.0
+        self.z_goal: Tensor | None = None
+
+    # ------------------------------------------------------------------------------------
+    def _encode(self, pixels) -> Tensor:
+        """pixels: (B, H, W, 3) uint8 numpy or tensor -> z: (B, D)."""
+        x = torch.as_tensor(np.asarray(pixels)).to(self.device)
+        return self.model.encode(rearrange(x, "b h w c -> b 1 c h w"))[:, 0]
+
+    @torch.inference_mode()
+    def reset(self, goal_pixels) -> None:
+        """goal_pixels: (B, H, W, 3) uint8. Encodes the goals once; clears history and plan."""
+        self.z_goal = self._encode(goal_pixels)  # (B, D)
+        self._z_hist: Tensor | None = None  # (B, n <= num_hist, D) latents at block boundaries
+        self._a_hist: Tensor | None = None  # (B, n-1, fs*A) blocks executed between them
+        self._plan: Tensor | None = None  # (B, horizon, fs*A), the plan being executed
+        self._blocks_done = 0  # blocks of self._plan already executed
+        self._block: Tensor | None = None  # (B, fs, A), the block being executed
+        self._step = 0  # env steps since reset
+        self.total_plan_time = 0.0
+
+    def _cost(self, actions: Tensor) -> Tensor:
+        """actions: (B, S, horizon, fs*A) -> (B, S)."""
+        z_pred = self.model.rollout(self._z_hist, actions, self._a_hist)
+        return goal_cost(z_pred, self.z_goal, self.cost_mode)
+
+    def _replan(self) -> None:
+        B = self.z_goal.shape[0]
+        if self._plan is None:
+            warm = torch.zeros(B, self.horizon, self.bounds[0].numel(), device=self.device)
+        else:  # shift out the executed blocks, pad the tail with zeros
+            rest = self._plan[:, self._blocks_done :]
+            warm = torch.cat([rest, torch.zeros_like(self._plan[:, : self._blocks_done])], dim=1)
+        start = time.perf_counter()
+        self._plan = self.planner.plan(self._cost, warm, self.bounds).to(self.device)
+        self.last_plan_time = time.perf_counter() - start
+        self.total_plan_time += self.last_plan_time
+        self._blocks_done = 0
+
+    def _push_history(self, z: Tensor) -> None:
+        """Append the boundary latent z (B, D) and the block that led to it, keep num_hist."""
+        if self._z_hist is None:
+            self._z_hist = z[:, None]
+            return
+        executed = rearrange(self._block, "b f a -> b 1 (f a)")
+        self._a_hist = executed if self._a_hist is None else torch.cat([self._a_hist, executed], 1)
+        self._z_hist = torch.cat([self._z_hist, z[:, None]], 1)[:, -self.num_hist :]
+        self._a_hist = self._a_hist[:, self._a_hist.shape[1] - (self._z_hist.shape[1] - 1) :]
+        if self._a_hist.shape[1] == 0:
+            self._a_hist = None  # num_hist == 1: the rollout takes no context actions
+
+    @torch.inference_mode()
+    def act(self, pixels) -> np.ndarray:
+        """pixels: (B, H, W, 3) uint8, the current frames -> actions (B, A) float32 for this step."""
+        if self.z_goal is None:
+            raise RuntimeError("MPCPolicy.act called before reset(goal_pixels)")
+        fs = self.frameskip
+        if self._step % fs == 0:  # block boundary: observe, maybe replan, pick the next block
+            self._push_history(self._encode(pixels))
+            if self._plan is None or self._blocks_done >= self.replan_every:
+                self._replan()
+            block = self._plan[:, self._blocks_done]  # (B, fs*A)
+            self._block = rearrange(block, "b (f a) -> b f a", f=fs)
+            self._blocks_done += 1
+        action = self._block[:, self._step % fs]
+        self._step += 1
+        return action.float().cpu().numpy()

@@ -1,0 +1,25 @@
+"""`worldjepa factors <env>`: each factor's kind, default, training and OOD ranges."""
+
+
+def _fmt(v) -> str:
+    if isinstance(v, (list, tuple)):
+        return "(" + ", ".join(f"{x:g}" for x in v) + ")"
+    return f"{v:g}"
+
+
+def main(overrides: list[str]) -> int:
+    from worldjepa.config import compose
+    from worldjepa.envs import env_factor_space
+
+    cfg = compose("factors", overrides)
+    space = env_factor_space(cfg.env)
+    rows = [("factor", "kind", "default", "train range", "OOD range")]
+    for row in space.describe():
+        rows.append((row["name"], row["kind"], _fmt(row["default"]),
+                     f"{_fmt(row['train'][0])} .. {_fmt(row['train'][1])}",
+                     f"{_fmt(row['ood'][0])} .. {_fmt(row['ood'][1])}"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    print(f"{cfg.env}")
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
+    return 0

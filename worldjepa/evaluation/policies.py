@@ -1,0 +1,66 @@
+"""Policies the evaluator compares: the planner (MPC over the world model) and baselines.
+
+All share the batched interface of ``run_episodes``: ``reset(goal_pixels (B,H,W,3))`` and
+``act(pixels (B,H,W,3)) -> actions (B,A)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from worldjepa.registry import Registry
+
+EVAL_POLICIES: Registry = Registry("eval policy")
+
+
+@EVAL_POLICIES.register("random")
+class RandomPolicy:
+    """Uniform actions within the bounds, from its own seeded generator."""
+
+    def __init__(self, low, high, seed: int, **_):
+        self.low, self.high = np.asarray(low, np.float32), np.asarray(high, np.float32)
+        self.rng = np.random.default_rng(seed)
+
+    def reset(self, goal_pixels):
+        self.n = len(goal_pixels)
+
+    def act(self, pixels):
+        return self.rng.uniform(self.low, self.high, size=(len(pixels), len(self.low))).astype(np.float32)
+
+
+@EVAL_POLICIES.register("noop")
+class NoopPolicy:
+    """Zero action: shows how often the goal is reached by drifting (a too-easy task scores high)."""
+
+    def __init__(self, low, high, **_):
+        self.dim = len(low)
+
+    def reset(self, goal_pixels):
+        pass
+
+    def act(self, pixels):
+        return np.zeros((len(pixels), self.dim), np.float32)
+
+
+@EVAL_POLICIES.register("mpc")
+def mpc_policy(low, high, seed: int, model, preprocess: dict, planner: dict, horizon: int,
+               replan_every: int, cost: str, device: str, **_):
+    """Receding-horizon planning in latent space with the checkpoint's model."""
+    from worldjepa.planners import make_planner
+    from worldjepa.planners.mpc import MPCPolicy
+
+    kwargs = dict(planner)
+    name = kwargs.pop("name")
+    return MPCPolicy(
+        model,
+        make_planner(name, seed=seed, device=device, **kwargs),
+        horizon=horizon,
+        frameskip=preprocess["frameskip"],
+        action_dim=preprocess["action_dim"],
+        action_low=low,
+        action_high=high,
+        num_hist=preprocess["num_hist"],
+        replan_every=replan_every,
+        cost_mode=cost,
+        device=device,
+    )

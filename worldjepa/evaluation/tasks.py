@@ -1,0 +1,69 @@
+"""Start/goal tasks from held-out recorded episodes (the anchors' 'offset' protocol).
+
+For each held-out episode a start step t0 is drawn and the goal is the recorded frame
+``offset`` env steps later. The goal image is that recorded frame, and the goal state is fed to
+the env so its own success predicate (``info["is_success"]``) judges the outcome. Starts that
+already satisfy the goal are redrawn, and an episode with no valid start is excluded and
+counted, never silently scored.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Task:
+    episode_idx: int
+    start_step: int
+    start_state: np.ndarray  # (n_state,) float32
+    goal_state: np.ndarray  # (n_state,) float32
+    goal_pixels: np.ndarray  # (H, W, 3) uint8
+    factors: dict
+
+    def reset_options(self, env) -> dict:
+        """Reset options that put ``env`` at this task's start, with this task's goal."""
+        return env.unwrapped.task_options(self.start_state, self.goal_state, self.factors)
+
+
+def build_offset_tasks(ds, env, episode_ids, offset: int, max_tasks: int, seed: int, tries: int = 20):
+    """-> (tasks, excluded_episode_ids). ``env`` is used only to check the success predicate."""
+    rng = np.random.default_rng(seed)
+    episodes = {int(e["episode_idx"]): e for e in _episode_rows(ds)}
+    tasks: list[Task] = []
+    excluded: list[int] = []
+    for ep in sorted(int(e) for e in episode_ids):
+        if len(tasks) >= max_tasks:
+            break
+        length = int(episodes[ep]["length"])
+        if length <= offset:
+            excluded.append(ep)
+            continue
+        data = ds.read_episode(ep, columns=["state"])
+        factors = json.loads(episodes[ep]["factors"]) if isinstance(episodes[ep]["factors"], str) else episodes[ep]["factors"]
+        starts = rng.permutation(length - offset)[:tries]
+        chosen = None
+        for t0 in starts:
+            task = Task(ep, int(t0), data["state"][t0], data["state"][t0 + offset], None, factors)  # type: ignore[arg-type]
+            _, info = env.reset(options=task.reset_options(env))
+            if not info["is_success"]:
+                chosen = task
+                break
+        if chosen is None:
+            excluded.append(ep)
+            continue
+        tasks.append(chosen)
+    if tasks:
+        rows = np.array([int(episodes[t.episode_idx]["start_row"]) + t.start_step + offset for t in tasks])
+        goals = ds.take_frames(rows)
+        for task, goal in zip(tasks, goals):
+            task.goal_pixels = goal
+    return tasks, excluded
+
+
+def _episode_rows(ds) -> list[dict]:
+    eps = ds.episodes
+    return eps.to_pylist() if hasattr(eps, "to_pylist") else list(eps)

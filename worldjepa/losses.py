@@ -1,0 +1,103 @@
+"""Training losses: latent prediction MSE and SIGReg (LeJEPA's anti-collapse regulariser).
+
+SIGReg pushes a batch of embeddings towards an isotropic standard Gaussian by testing, on many
+random 1-D projections, whether each projection looks like N(0, 1). The test is Epps–Pulley:
+the weighted squared distance between the empirical characteristic function (CF) of the
+projected samples and the CF of N(0, 1), ``exp(-t²/2)``. Its cost is linear in batch and
+dimension, and its minimum (an isotropic Gaussian) rules out collapse without any
+stop-gradient, EMA target or negative pairs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+
+@dataclass
+class LossConfig:
+    """Weights of the LeWorldModel objective: ``pred MSE + sigreg_weight * SIGReg(z)``."""
+
+    sigreg_weight: float = 0.09
+    num_proj: int = 1024
+
+
+def prediction_loss(pred: Tensor, target: Tensor) -> Tensor:
+    """pred, target: (B, T, D) float -> scalar MSE, averaged over every element."""
+    return F.mse_loss(pred, target)
+
+
+def _ddp_world() -> int:
+    """World size when running under an initialised process group, else 1."""
+    dist = torch.distributed
+    return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
+
+
+def _all_reduce_mean(x: Tensor, world: int) -> Tensor:
+    """Average ``x`` over ranks with a *differentiable* all-reduce, so every rank backprops
+    through the global CF (plain ``dist.all_reduce`` would cut the graph)."""
+    if world == 1:
+        return x
+    from torch.distributed.nn.functional import all_reduce  # only importable/needed under DDP
+
+    return all_reduce(x, op=torch.distributed.ReduceOp.SUM) / world
+
+
+class SIGReg(nn.Module):
+    """Sketched Isotropic Gaussian Regulariser (Epps–Pulley statistic on random projections).
+
+    For ``num_proj`` random unit directions u_m (fresh each call), project x = z·u_m and compute
+
+        EP(x) = B · ∫_{-t_max}^{t_max} |φ̂_B(t) − e^{−t²/2}|² · e^{−t²/2} dt,
+
+    where φ̂_B(t) = mean_b e^{i t x_b} is the empirical CF over the batch. The integrand is even
+    in t, so we integrate over [0, t_max] with the trapezoid rule on ``num_knots`` knots and
+    double it. Multiplying by B makes the statistic O(1) for Gaussian data (the CF error has
+    variance ~1/B), so its floor does not move with batch size; collapsed data scores O(B).
+    The result is averaged over directions and time steps.
+
+    DDP: the empirical CF means are averaged across ranks before the error is formed and the
+    statistic is scaled by the global batch (``B * world_size``; equal per-rank batches are
+    assumed). All ranks must project on the *same* directions, so callers must seed
+    ``generator`` identically on every rank (e.g. ``torch.Generator().manual_seed(step)``).
+    """
+
+    def __init__(self, num_proj: int = 1024, num_knots: int = 17, t_max: float = 3.0):
+        super().__init__()
+        self.num_proj = num_proj
+        t = torch.linspace(0.0, t_max, num_knots)
+        gauss_cf = torch.exp(-0.5 * t**2)  # CF of N(0,1); it is also the weight w(t)
+        trapezoid = torch.full((num_knots,), t_max / (num_knots - 1))
+        trapezoid[[0, -1]] /= 2
+        # weights_k = 2 (negative t) * trapezoid_k * w(t_k): the integral becomes a dot product.
+        self.register_buffer("t", t, persistent=False)
+        self.register_buffer("gauss_cf", gauss_cf, persistent=False)
+        self.register_buffer("weights", 2.0 * trapezoid * gauss_cf, persistent=False)
+
+    def directions(self, dim: int, generator: torch.Generator | None, device: torch.device) -> Tensor:
+        """-> (D, M) float32 unit columns, drawn on the generator's device then moved."""
+        gen_device = generator.device if generator is not None else device
+        dirs = torch.randn(dim, self.num_proj, generator=generator, device=gen_device)
+        return F.normalize(dirs, dim=0).to(device)
+
+    def forward(self, z: Tensor, generator: torch.Generator | None = None) -> Tensor:
+        """z: (B, T, D) or (N, D) float -> scalar statistic (≈1.06 for N(0, I), O(B) if collapsed).
+
+        The CF is taken over the batch dimension B separately for each time step.
+        """
+        if z.dim() == 2:
+            z = z.unsqueeze(1)  # (N, D) -> (N, 1, D): one "time step"
+        # cos/sin of large projections are meaningless in bf16: always test in float32.
+        z = z.float()
+        batch = z.shape[0]
+        world = _ddp_world()
+        x = z @ self.directions(z.shape[-1], generator, z.device)  # (B, T, M)
+        xt = x.unsqueeze(-1) * self.t  # (B, T, M, K)
+        cf = torch.stack([xt.cos().mean(0), xt.sin().mean(0)])  # (2, T, M, K): real, imag
+        real, imag = _all_reduce_mean(cf, world)
+        err = (real - self.gauss_cf) ** 2 + imag**2  # (T, M, K)
+        stat = (err @ self.weights) * (batch * world)  # (T, M)
+        return stat.mean()

@@ -1,0 +1,178 @@
+"""The LeWorldModel: pixel encoder + projector, action encoder, causal AdaLN predictor.
+
+Trained end-to-end from pixels with ``pred MSE + λ·SIGReg(z)`` (no EMA, no stop-gradient).
+The model carries its own action normaliser, so planners and checkpoints work in raw env
+action units. Action blocks are ``frameskip`` env steps flattened step-major:
+[a_0 (A), a_1 (A), ..., a_{fs-1} (A)] -> (fs*A,).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from einops import rearrange, repeat
+from torch import Tensor, nn
+
+from worldjepa.errors import ConfigError
+from worldjepa.losses import LossConfig, SIGReg, prediction_loss
+from worldjepa.models.action_encoder import ActionEncoder
+from worldjepa.models.encoders import ENCODERS
+from worldjepa.models.predictor import Predictor
+from worldjepa.models.projector import Projector
+
+
+@dataclass
+class WorldModelConfig:
+    """Everything needed to rebuild a WorldModel (saved with every checkpoint)."""
+
+    image_size: int = 64
+    encoder: str = "cnn"
+    encoder_kwargs: dict = field(default_factory=dict)
+    feature_dim: int = 256  # encoder output
+    latent_dim: int = 192  # D, the projector output that SIGReg regularises
+    projector_hidden: int = 512
+    action_dim: int = 2  # A, per env step
+    frameskip: int = 5  # env steps per action block (one predictor token)
+    action_emb_dim: int | None = None  # None -> predictor_dim
+    predictor_dim: int = 192
+    predictor_depth: int = 6
+    predictor_heads: int = 4
+    num_hist: int = 3  # frames the predictor sees when rolling out
+
+    @property
+    def block_dim(self) -> int:
+        """fs*A: size of one flattened action block."""
+        return self.frameskip * self.action_dim
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> WorldModelConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ConfigError(f"unknown WorldModelConfig keys {unknown}; known: {', '.join(sorted(known))}")
+        d = dict(d)
+        d["encoder_kwargs"] = dict(d.get("encoder_kwargs") or {})
+        return cls(**d)
+
+
+class WorldModel(nn.Module):
+    """Encoder -> projector gives z (B, T, D); the predictor maps (z_{<=t}, a_{<=t}) -> ẑ_{t+1}."""
+
+    def __init__(self, cfg: WorldModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        emb = cfg.action_emb_dim or cfg.predictor_dim
+        self.encoder = ENCODERS.get(cfg.encoder)(
+            image_size=cfg.image_size, out_dim=cfg.feature_dim, **cfg.encoder_kwargs
+        )
+        self.projector = Projector(cfg.feature_dim, cfg.projector_hidden, cfg.latent_dim)
+        self.action_encoder = ActionEncoder(cfg.block_dim, emb)
+        self.predictor = Predictor(
+            cfg.latent_dim, cfg.predictor_dim, cfg.predictor_depth, cfg.predictor_heads, cond_dim=emb
+        )
+        # Buffers, not attributes: they travel with .to(device) and state_dict (self-contained ckpts).
+        self.register_buffer("action_mean", torch.zeros(cfg.block_dim))
+        self.register_buffer("action_std", torch.ones(cfg.block_dim))
+
+    # ----------------------------------------------------------------------------- actions
+    def set_action_stats(self, mean: Tensor, std: Tensor, eps: float = 1e-6) -> None:
+        """mean, std: (A,) per-env-step statistics of raw actions, tiled over the fs steps."""
+        fs = self.cfg.frameskip
+        mean, std = torch.as_tensor(mean, dtype=torch.float32), torch.as_tensor(std, dtype=torch.float32)
+        self.action_mean.copy_(repeat(mean, "a -> (f a)", f=fs))
+        self.action_std.copy_(repeat(std.clamp_min(eps), "a -> (f a)", f=fs))
+
+    def embed_actions(self, actions: Tensor) -> Tensor:
+        """actions: (..., fs*A) raw env units -> action tokens (..., emb)."""
+        return self.action_encoder((actions.float() - self.action_mean) / self.action_std)
+
+    # ------------------------------------------------------------------------------ encode
+    def encode(self, pixels: Tensor) -> Tensor:
+        """pixels: (B, T, 3, H, W) uint8, or float in [0, 255] -> z: (B, T, D) float32."""
+        size = self.cfg.image_size
+        if pixels.shape[-3:] != (3, size, size):
+            raise ValueError(
+                f"encode expects pixels (B, T, 3, {size}, {size}) but got {tuple(pixels.shape)}; "
+                "resize frames to the model's image_size and put channels first"
+            )
+        B = pixels.shape[0]
+        x = rearrange(pixels.float(), "b t c h w -> (b t) c h w") / 127.5 - 1.0
+        z = self.projector(self.encoder(x))
+        return rearrange(z, "(b t) d -> b t d", b=B)
+
+    # ----------------------------------------------------------------------------- predict
+    def predict(self, z: Tensor, actions: Tensor) -> Tensor:
+        """z: (B, T, D), actions: (B, T, fs*A) raw -> ẑ: (B, T, D); ẑ[:, t] predicts z[:, t+1]."""
+        return self.predictor(z, self.embed_actions(actions))
+
+    def rollout(self, z_ctx: Tensor, actions: Tensor, actions_ctx: Tensor | None = None) -> Tensor:
+        """Autoregressive imagination for S candidate plans per batch element.
+
+        z_ctx: (B, H0, D) observed latents; actions: (B, S, H, fs*A) raw planned blocks;
+        actions_ctx: (B, H0-1, fs*A) raw blocks executed between the context frames (needed
+        when H0 > 1) -> ẑ: (B, S, H, D), the latents after each planned block.
+
+        At step h the newest token carries actions[:, :, h]; older tokens carry the context
+        actions, then earlier planned ones. Only the last ``num_hist`` tokens are fed back, as
+        in training. B and S are flattened into one batch, so the loop runs over H only.
+        """
+        B, S, H, _ = actions.shape
+        H0 = z_ctx.shape[1]
+        tokens = self.embed_actions(rearrange(actions, "b s h a -> (b s) h a"))  # (BS, H, emb)
+        if H0 > 1:
+            if actions_ctx is None or actions_ctx.shape[1] != H0 - 1:
+                got = None if actions_ctx is None else tuple(actions_ctx.shape)
+                raise ValueError(f"rollout with {H0} context frames needs actions_ctx (B, {H0 - 1}, fs*A); got {got}")
+            # Frames older than the predictor's window can never be attended to: drop them.
+            keep = min(H0, self.cfg.num_hist)
+            z_ctx, actions_ctx, H0 = z_ctx[:, H0 - keep :], actions_ctx[:, H0 - keep :], keep
+        if H0 > 1:
+            # Context tokens are shared by the S samples: embed once per B, then broadcast.
+            ctx_tokens = repeat(self.embed_actions(actions_ctx), "b t e -> (b s) t e", s=S)
+            tokens = torch.cat([ctx_tokens, tokens], dim=1)  # (BS, H0-1+H, emb)
+        # AdaLN modulations depend only on the action tokens: compute them once, not per step.
+        mods = self.predictor.modulations(tokens)  # (BS, H0-1+H, M)
+        # A list of per-step latents (not in-place writes into one tensor) keeps the rollout
+        # differentiable for gradient planners.
+        zs = list(repeat(z_ctx, "b t d -> (b s) t d", s=S).unbind(1))  # H0 x (BS, D)
+        for h in range(H):
+            end = H0 + h  # latents [0, end) are known; the newest one carries tokens[:, end-1]
+            start = max(0, end - self.cfg.num_hist)
+            window = torch.stack(zs[start:end], dim=1)  # (BS, <=num_hist, D)
+            zs.append(self.predictor.forward_modulated(window, mods[:, start:end])[:, -1])
+        return rearrange(torch.stack(zs[H0:], dim=1), "(b s) h d -> b s h d", b=B)
+
+    # ------------------------------------------------------------------------------- train
+    def forward_train(
+        self,
+        pixels: Tensor,
+        actions: Tensor,
+        loss_cfg: LossConfig | None = None,
+        generator: torch.Generator | None = None,
+    ) -> dict[str, Tensor]:
+        """pixels: (B, T, 3, H, W) uint8, actions: (B, T, fs*A) raw -> dict(loss, pred_loss,
+        sigreg_loss: scalars; z: (B, T, D)).
+
+        Teacher forcing: predict z[:, 1:] from z[:, :-1] and actions[:, :-1]. Gradients reach
+        the encoder through both the prediction and the target (no stop-gradient, no EMA);
+        SIGReg on z is what prevents the trivial collapsed solution. ``generator`` draws the
+        SIGReg directions (seed it from the step, identically on every DDP rank).
+        """
+        loss_cfg = loss_cfg or LossConfig()
+        z = self.encode(pixels)
+        z_hat = self.predict(z[:, :-1], actions[:, :-1])
+        pred_loss = prediction_loss(z_hat, z[:, 1:])
+        sigreg_loss = SIGReg(num_proj=loss_cfg.num_proj).to(z.device)(z, generator)
+        loss = pred_loss + loss_cfg.sigreg_weight * sigreg_loss
+        return {"loss": loss, "pred_loss": pred_loss, "sigreg_loss": sigreg_loss, "z": z}
+
+
+def build_world_model(cfg: WorldModelConfig) -> WorldModel:
+    """cfg -> freshly initialised WorldModel (on CPU; move it with ``.to(device)``)."""
+    return WorldModel(cfg)

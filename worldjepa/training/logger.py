@@ -1,0 +1,84 @@
+"""Training metrics: one CSV row per log step (flushed, so a crash keeps the history) + a plot."""
+
+from __future__ import annotations
+
+import csv
+import logging
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+COLUMNS = ("step", "loss", "pred_loss", "sigreg_loss", "rank", "grad_norm", "lr", "steps_per_s",
+           "val_pred_loss", "val_copy_loss")
+
+
+class MetricsLogger:
+    def __init__(self, out: str | Path, resume: bool = False):
+        self.path = Path(out) / "metrics.csv"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        append = resume and self.path.exists()
+        self._file = open(self.path, "a" if append else "w", newline="")
+        self._writer = csv.DictWriter(self._file, fieldnames=COLUMNS, extrasaction="ignore")
+        if not append:
+            self._writer.writeheader()
+
+    def log(self, row: dict) -> None:
+        self._writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+    def plot(self) -> Path | None:
+        """Write training_curves.png beside metrics.csv (skipped quietly if matplotlib is absent)."""
+        return plot_metrics(self.path)
+
+
+def read_metrics(path: str | Path) -> dict[str, list[float]]:
+    cols: dict[str, list[float]] = {c: [] for c in COLUMNS}
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            for c in COLUMNS:
+                v = row.get(c, "")
+                cols[c].append(float(v) if v not in ("", None) else float("nan"))
+    return cols
+
+
+def plot_metrics(csv_path: str | Path) -> Path | None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        log.info("matplotlib not installed; skipping the training plot")
+        return None
+    import math
+
+    m = read_metrics(csv_path)
+    if not m["step"]:
+        return None
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    ax = axes[0]
+    ax.plot(m["step"], m["pred_loss"], label="train pred MSE")
+    val = [(s, v, c) for s, v, c in zip(m["step"], m["val_pred_loss"], m["val_copy_loss"]) if not math.isnan(v)]
+    if val:
+        ax.plot([s for s, _, _ in val], [v for _, v, _ in val], "o-", label="held-out pred MSE")
+        ax.plot([s for s, _, _ in val], [c for _, _, c in val], "x--", label="held-out 'no change' MSE")
+    ax.set_yscale("log")
+    ax.set_title("prediction loss")
+    ax.legend(fontsize=8)
+    axes[1].plot(m["step"], m["sigreg_loss"])
+    axes[1].set_yscale("log")
+    axes[1].set_title("SIGReg (Epps-Pulley x B)")
+    axes[2].plot(m["step"], m["rank"])
+    axes[2].set_title("effective rank of z (RankMe)")
+    axes[2].set_ylim(bottom=0)
+    for a in axes:
+        a.set_xlabel("step")
+        a.grid(alpha=0.3)
+    fig.tight_layout()
+    out = Path(csv_path).with_name("training_curves.png")
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out

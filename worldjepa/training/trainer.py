@@ -1,0 +1,232 @@
+"""The training loop: pred MSE + lambda * SIGReg, end to end from pixels (no EMA, no stop-grad).
+
+Reads like the recipe: build data -> build model -> AdamW with warmup + cosine -> loop, logging
+loss, SIGReg, the embedding's effective rank (collapse shows up there first) and a held-out
+prediction loss; a checkpoint directory is (re)written every ``ckpt_every`` steps and at the end.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+from worldjepa.errors import CheckpointError, ConfigError
+from worldjepa.training.config import TrainConfig
+from worldjepa.training.logger import MetricsLogger
+
+log = logging.getLogger(__name__)
+
+
+def build_preprocess(cfg: TrainConfig, ds, model_cfg, train_ids, val_ids) -> dict[str, Any]:
+    """Everything a planner needs besides weights: it travels inside the checkpoint."""
+    meta = ds.meta
+    return {
+        "env_id": meta["env_id"],
+        "image_size": list(meta["image_size"]),
+        "frameskip": cfg.data.frameskip,
+        "num_hist": model_cfg.num_hist,
+        "action_dim": ds.action_dim,
+        "action_low": list(meta["action_low"]),
+        "action_high": list(meta["action_high"]),
+        "action_stats": ds.stats.get("action", {}),
+        "proprio_stats": ds.stats.get("proprio", {}),
+        "state_names": list(ds.state_names),
+        "fps": meta.get("fps"),
+        "pixel_normalisation": "x / 127.5 - 1",
+        "dataset": str(Path(cfg.data.path).resolve()),
+        "train_episodes": [int(i) for i in train_ids],
+        "val_episodes": [int(i) for i in val_ids],
+    }
+
+
+def lr_at(step: int, cfg: TrainConfig) -> float:
+    """Linear warmup then cosine decay to ``min_lr_ratio * lr``."""
+    o = cfg.optim
+    if step < o.warmup_steps:
+        return o.lr * (step + 1) / o.warmup_steps
+    progress = min(1.0, (step - o.warmup_steps) / max(1, cfg.steps - o.warmup_steps))
+    return o.lr * (o.min_lr_ratio + (1 - o.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def make_model(cfg: TrainConfig, ds):
+    """Model config from cfg.model, with the data-dependent fields taken from the dataset."""
+    import torch
+
+    from worldjepa.models import WorldModelConfig, build_world_model
+
+    fields = {f.name for f in dataclasses.fields(WorldModelConfig)}
+    derived = {"image_size", "action_dim", "frameskip"}
+    unknown = sorted(set(cfg.model) - fields)
+    if unknown:
+        raise ConfigError(f"unknown model key(s) {unknown}; valid: {sorted(fields - derived)}")
+    set_by_data = sorted(set(cfg.model) & derived)
+    if set_by_data:
+        raise ConfigError(f"model.{set_by_data[0]} comes from the dataset / data.frameskip; remove it")
+    if cfg.model.get("num_hist", 3) != cfg.data.num_steps - 1:
+        raise ConfigError(
+            f"model.num_hist ({cfg.model.get('num_hist', 3)}) must be data.num_steps - 1 ({cfg.data.num_steps - 1})"
+        )
+    h, w = ds.image_size
+    if h != w:
+        raise ConfigError(f"dataset frames are {h}x{w}; only square frames are supported")
+    model_cfg = WorldModelConfig(**{**cfg.model, "image_size": h, "action_dim": ds.action_dim, "frameskip": cfg.data.frameskip})
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(cfg.seed)  # weight init is the one place torch's global RNG is used
+        model = build_world_model(model_cfg)
+    stats = ds.stats.get("action")
+    if stats:
+        model.set_action_stats(torch.tensor(stats["mean"]), torch.tensor(stats["std"]))
+    return model, model_cfg
+
+
+def train(cfg: TrainConfig) -> Path:
+    """Train and return the checkpoint directory (``<out>/checkpoint``)."""
+    import torch
+    from tqdm import tqdm
+
+    from worldjepa.checkpoint import load_weights, read_checkpoint_files, save_checkpoint
+    from worldjepa.datasets import WindowDataset, infinite_batches, make_loader, open_dataset, split_episodes
+    from worldjepa.losses import LossConfig
+    from worldjepa.metrics import effective_rank
+
+    out = Path(cfg.out)
+    ckpt_dir = out / "checkpoint"
+    device = torch.device(cfg.device)
+    ds = open_dataset(cfg.data.path)
+    train_ids, val_ids = split_episodes(ds.episode_ids, cfg.data.val_fraction, cfg.data.split_seed)
+    window_kw = dict(num_steps=cfg.data.num_steps, frameskip=cfg.data.frameskip)
+    train_ds = WindowDataset(cfg.data.path, episodes=train_ids, **window_kw)
+    if len(train_ds) == 0:
+        raise ConfigError(
+            f"no training windows: episodes are shorter than num_steps*frameskip = "
+            f"{cfg.data.num_steps * cfg.data.frameskip} steps"
+        )
+    val_ds = WindowDataset(cfg.data.path, episodes=val_ids, **window_kw) if len(val_ids) else None
+
+    model, model_cfg = make_model(cfg, ds)
+    model.to(device)
+    optim = torch.optim.AdamW(model.parameters(), lr=cfg.optim.lr, weight_decay=cfg.optim.weight_decay)
+    preprocess = build_preprocess(cfg, ds, model_cfg, train_ids, val_ids)
+    resolved = {**dataclasses.asdict(cfg), "model": model_cfg.to_dict(), "resume": False}
+
+    start_step = 0
+    if cfg.resume:
+        if not (ckpt_dir / "training_state.pt").exists():
+            raise CheckpointError(f"--resume given but {ckpt_dir} has no training_state.pt; start without --resume")
+        saved_cfg, _ = read_checkpoint_files(ckpt_dir)
+        if saved_cfg.get("model") != resolved["model"]:
+            raise CheckpointError(f"cannot resume: {ckpt_dir} was trained with a different model config")
+        load_weights(model, ckpt_dir / "model.safetensors")
+        state = torch.load(ckpt_dir / "training_state.pt", map_location=device, weights_only=False)
+        optim.load_state_dict(state["optimizer"])
+        start_step = int(state["step"])
+        log.info("resuming from step %d (%s)", start_step, ckpt_dir)
+    elif (ckpt_dir / "model.safetensors").exists():
+        raise ConfigError(f"{out} already holds a checkpoint; pass --resume to continue it or choose another out=")
+
+    loss_cfg = LossConfig(sigreg_weight=cfg.loss.sigreg_weight, num_proj=cfg.loss.num_proj)
+    # Resuming re-seeds the batch order from the step so a resumed run does not replay batches.
+    loader = make_loader(train_ds, cfg.data.batch_size, shuffle=True, num_workers=cfg.data.num_workers,
+                         seed=cfg.seed + start_step)
+    batches = infinite_batches(loader)
+    val_batches = _fixed_val_batches(val_ds, cfg) if val_ds is not None else []
+    logger = MetricsLogger(out, resume=cfg.resume)
+    sig_gen = torch.Generator(device=device)
+    amp = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.amp == "bf16")
+
+    def checkpoint(step: int) -> None:
+        save_checkpoint(ckpt_dir, model, resolved, {**preprocess, "step": step},
+                        {"optimizer": optim.state_dict(), "step": step, "config": resolved})
+
+    log.info("training %.2fM params on %d train / %d val windows (%d / %d episodes)",
+             sum(p.numel() for p in model.parameters()) / 1e6, len(train_ds),
+             len(val_ds) if val_ds else 0, len(train_ids), len(val_ids))
+    t_start = time.perf_counter()
+    t_log, step = t_start, start_step
+    bar = tqdm(total=cfg.steps, initial=start_step, desc="train", unit="step")
+    try:
+        model.train()
+        for step in range(start_step, cfg.steps):
+            for group in optim.param_groups:
+                group["lr"] = lr_at(step, cfg)
+            batch = next(batches).to(device)
+            sig_gen.manual_seed(cfg.seed * 1_000_003 + step)  # same directions on every DDP rank
+            with amp:
+                out_t = model.forward_train(batch["pixels"], batch["action"], loss_cfg, generator=sig_gen)
+            optim.zero_grad(set_to_none=True)
+            out_t["loss"].backward()
+            grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.optim.grad_clip)
+            bar.update(1)
+            if not torch.isfinite(out_t["loss"]):
+                raise FloatingPointError(f"loss became {out_t['loss'].item()} at step {step}; lower optim.lr")
+            optim.step()
+            done = step + 1
+            if done % cfg.log_every == 0 or done == cfg.steps:
+                z = out_t["z"].detach().float().flatten(0, 1)
+                now = time.perf_counter()
+                row = {
+                    "step": done,
+                    "loss": out_t["loss"].item(),
+                    "pred_loss": out_t["pred_loss"].item(),
+                    "sigreg_loss": out_t["sigreg_loss"].item(),
+                    "rank": effective_rank(z),
+                    "grad_norm": float(grad_norm),
+                    "lr": optim.param_groups[0]["lr"],
+                    "steps_per_s": cfg.log_every / max(now - t_log, 1e-9),
+                }
+                t_log = now
+                if val_batches and (done % cfg.val_every == 0 or done == cfg.steps):
+                    row.update(validate(model, val_batches, device))
+                    model.train()
+                logger.log(row)
+                bar.set_postfix(pred=f"{row['pred_loss']:.4f}", sig=f"{row['sigreg_loss']:.3f}", rank=f"{row['rank']:.0f}")
+            if done % cfg.ckpt_every == 0:
+                checkpoint(done)
+            if cfg.max_minutes and time.perf_counter() - t_start > 60 * cfg.max_minutes:
+                log.warning("stopping at step %d: max_minutes=%s reached", done, cfg.max_minutes)
+                break
+        step = done
+    except KeyboardInterrupt:
+        log.warning("interrupted at step %d; saving a checkpoint to resume from", step)
+        checkpoint(step)
+        raise
+    finally:
+        bar.close()
+    checkpoint(step)
+    logger.close()
+    logger.plot()
+    log.info("trained %d steps in %.1f min; checkpoint: %s", step - start_step,
+             (time.perf_counter() - t_start) / 60, ckpt_dir)
+    return ckpt_dir
+
+
+def _fixed_val_batches(val_ds, cfg: TrainConfig) -> list:
+    """A fixed, evenly spread set of held-out windows so val curves are comparable across steps."""
+    import numpy as np
+
+    n = min(len(val_ds), cfg.val_batches * cfg.data.batch_size)
+    idx = np.linspace(0, len(val_ds) - 1, n).round().astype(int).tolist()
+    bs = cfg.data.batch_size
+    return [val_ds.__getitems__(idx[i : i + bs]) for i in range(0, n, bs)]
+
+
+def validate(model, val_batches: list, device) -> dict[str, float]:
+    """Held-out prediction MSE, and the same for 'predict no change' (z_{t+1} = z_t) as a floor
+    that a useful, action-aware predictor must beat."""
+    import torch
+
+    model.eval()
+    pred, copy = 0.0, 0.0
+    with torch.inference_mode():
+        for batch in val_batches:
+            batch = batch.to(device)
+            z = model.encode(batch["pixels"])
+            z_hat = model.predict(z[:, :-1], batch["action"][:, :-1])
+            pred += torch.mean((z_hat - z[:, 1:]) ** 2).item()
+            copy += torch.mean((z[:, :-1] - z[:, 1:]) ** 2).item()
+    n = len(val_batches)
+    return {"val_pred_loss": pred / n, "val_copy_loss": copy / n}
