@@ -33,7 +33,9 @@ def _open_lance(path: Path):
     try:
         return lance.dataset(str(path))
     except _READ_ERRORS as e:
-        raise DatasetError(f"{path} is not a readable Lance table ({S.short_error(e)}); re-record the dataset") from e
+        raise DatasetError(
+            f"{path} is not a readable Lance table ({S.short_error(e)}); re-record the dataset"
+        ) from e
 
 
 def open_dataset(root: str | os.PathLike) -> RolloutDataset:
@@ -61,7 +63,9 @@ class RolloutDataset:
             raise DatasetError(f"{ep_path} cannot be read ({S.short_error(e)}); re-record the dataset") from e
         _require(table.column_names, S.EPISODE_COLUMNS, ep_path)
         if table.num_rows == 0:
-            raise DatasetError(f"{self.root} holds 0 committed episodes; record some with `worldjepa collect`")
+            raise DatasetError(
+                f"{self.root} holds 0 committed episodes; record some with `worldjepa collect`"
+            )
         table = table.sort_by("episode_idx")
         self._episode_table = table
         self.episode_ids = table.column("episode_idx").to_numpy().astype(np.int64)
@@ -134,7 +138,9 @@ class RolloutDataset:
                 log.warning(
                     "%s/stats.json covers %s steps but the dataset has %d; "
                     "run worldjepa.datasets.recompute_stats(root)",
-                    self.root, self._stats.get("num_steps"), self.num_steps,
+                    self.root,
+                    self._stats.get("num_steps"),
+                    self.num_steps,
                 )
         return self._stats
 
@@ -202,7 +208,9 @@ class RolloutDataset:
             raise DatasetError(f"{self.root / S.STEPS} cannot be read ({S.short_error(e)}); re-record") from e
         out = self._to_numpy(table, columns, copy=False)
         if committed_only:
-            rows = np.concatenate([np.arange(s, s + n) for s, n in zip(self.episode_starts, self.episode_lengths)])
+            rows = np.concatenate(
+                [np.arange(s, s + n) for s, n in zip(self.episode_starts, self.episode_lengths, strict=True)]
+            )
             out = {k: v[rows] for k, v in out.items()}
         return out
 

@@ -109,7 +109,9 @@ def to_json(obj: Any, what: str) -> str:
     try:
         return json.dumps(obj, sort_keys=True, default=default)
     except (TypeError, ValueError) as e:
-        raise DatasetError(f"{what} must be JSON-serialisable ({e}); pass plain numbers, strings, lists, dicts") from None
+        raise DatasetError(
+            f"{what} must be JSON-serialisable ({e}); pass plain numbers, strings, lists, dicts"
+        ) from None
 
 
 def short_error(e: BaseException) -> str:

@@ -45,7 +45,9 @@ def column_stats(x: np.ndarray) -> dict:
     }
 
 
-def dataset_stats(action: np.ndarray, proprio: np.ndarray, state: np.ndarray, state_names, num_episodes: int) -> dict:
+def dataset_stats(
+    action: np.ndarray, proprio: np.ndarray, state: np.ndarray, state_names, num_episodes: int
+) -> dict:
     """action: (N, A), proprio: (N, P), state: (N, n_state) over all committed steps -> stats dict."""
     return {
         "num_episodes": int(num_episodes),

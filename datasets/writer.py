@@ -31,7 +31,11 @@ log = logging.getLogger(__name__)
 
 
 class DatasetWriter:
-    """Buffers episodes in memory and appends them to ``root`` on ``commit()`` / ``close()``."""
+    """Buffers episodes in memory and appends them to ``root`` on ``commit()`` / ``close()``.
+
+    Leaving a ``with`` block commits the complete episodes already added, even on an exception.
+    Call ``commit()`` every few episodes to bound memory (a 64x64 frame is 12 KiB).
+    """
 
     def __init__(
         self,
@@ -51,13 +55,17 @@ class DatasetWriter:
         low = S.check_float_list(action_low, "action_low")
         high = S.check_float_list(action_high, "action_high")
         if len(low) != len(high) or not low:
-            raise DatasetError(f"action_low ({len(low)} values) and action_high ({len(high)}) must be non-empty and equal-length")
-        if any(lo > hi for lo, hi in zip(low, high)):
+            raise DatasetError(
+                f"action_low ({len(low)} values) and action_high ({len(high)}) must be non-empty and equal-length"
+            )
+        if any(lo > hi for lo, hi in zip(low, high, strict=True)):
             raise DatasetError(f"action_low {low} exceeds action_high {high} in some dimension")
         if len(tuple(image_size)) != 2 or min(int(s) for s in image_size) < 1:
             raise DatasetError(f"image_size must be (H, W) with positive ints; got {image_size!r}")
         if int(proprio_dim) < 1:
-            raise DatasetError(f"proprio_dim must be >= 1 (got {proprio_dim}); record at least one proprio value")
+            raise DatasetError(
+                f"proprio_dim must be >= 1 (got {proprio_dim}); record at least one proprio value"
+            )
         if not float(fps) > 0:
             raise DatasetError(f"fps must be positive; got {fps!r}")
         S.to_json(extra or {}, "extra")
@@ -114,6 +122,11 @@ class DatasetWriter:
                     f"cannot append to {self.root}: {key} is {mine!r} here but {old[key]!r} in the dataset; "
                     "record into another path"
                 )
+        changed = [k for k in ("action_low", "action_high", "fps", "extra") if old.get(k) != meta[k]]
+        if changed:
+            log.warning(
+                "%s: appending keeps the dataset's %s; this writer's differ", self.root, ", ".join(changed)
+            )
         old["image_size"] = list(old["image_size"])
         seen = steps.to_table(columns=["episode_idx"]).column("episode_idx").to_numpy()
         next_idx = int(seen.max()) + 1 if len(seen) else 0
@@ -127,8 +140,11 @@ class DatasetWriter:
             self._num_committed = ds.num_episodes
             next_idx = max(next_idx, int(ds.episode_ids.max()) + 1)
             if ds.num_steps < steps.count_rows():
-                log.info("%s: %d steps rows belong to no committed episode (an interrupted commit); ignoring them",
-                         self.root, steps.count_rows() - ds.num_steps)
+                log.info(
+                    "%s: %d steps rows belong to no committed episode (an interrupted commit); ignoring them",
+                    self.root,
+                    steps.count_rows() - ds.num_steps,
+                )
         self._next_idx = next_idx
         return old
 
@@ -152,14 +168,21 @@ class DatasetWriter:
         a_dim, p_dim, names = self.meta["action_dim"], self.meta["proprio_dim"], self.meta["state_names"]
         action = _float_2d(action, "action", length, a_dim, "action_dim")
         proprio = _float_2d(proprio, "proprio", length, p_dim, "proprio_dim")
-        state = _float_2d(np.zeros((length, 0)) if state is None else state, "state", length, len(names),
-                          f"len(state_names) = {names}")
+        state = _float_2d(
+            np.zeros((length, 0)) if state is None else state,
+            "state",
+            length,
+            len(names),
+            f"len(state_names) = {names}",
+        )
         success = np.asarray(is_success)
         if success.shape != (length,) or not (success.dtype == bool or np.isin(success, (0, 1)).all()):
             raise DatasetError(f"is_success must be bool ({length},); got {success.dtype} {success.shape}")
         success = success.astype(bool)
         if not isinstance(factors, dict):
-            raise DatasetError(f"factors must be a dict of realised factor values; got {type(factors).__name__}")
+            raise DatasetError(
+                f"factors must be a dict of realised factor values; got {type(factors).__name__}"
+            )
         try:
             seed = int(seed)
         except (TypeError, ValueError):
@@ -169,17 +192,24 @@ class DatasetWriter:
         columns = [
             pa.array(np.full(length, idx, np.int64)),
             pa.array(np.arange(length, dtype=np.int32)),
-            pa.FixedSizeBinaryArray.from_buffers(pa.binary(h * w * 3), length,
-                                                 [None, pa.py_buffer(np.ascontiguousarray(pixels).tobytes())]),
+            pa.FixedSizeBinaryArray.from_buffers(
+                pa.binary(h * w * 3), length, [None, pa.py_buffer(np.ascontiguousarray(pixels).tobytes())]
+            ),
             pa.FixedSizeListArray.from_arrays(pa.array(action.reshape(-1)), a_dim),
             pa.FixedSizeListArray.from_arrays(pa.array(proprio.reshape(-1)), p_dim),
             *[pa.array(state[:, i]) for i in range(len(names))],
             pa.array(success),
         ]
         steps = pa.Table.from_arrays(columns, schema=self._schema)
-        episode = {"episode_idx": idx, "env_id": self.meta["env_id"], "seed": seed, "length": length,
-                   "success": bool(success.any()), "factors": S.to_json(factors, "factors"),
-                   "_stats": (action, proprio, state)}
+        episode = {
+            "episode_idx": idx,
+            "env_id": self.meta["env_id"],
+            "seed": seed,
+            "length": length,
+            "success": bool(success.any()),
+            "factors": S.to_json(factors, "factors"),
+            "_stats": (action, proprio, state),
+        }
         self._pending.append((steps, episode))
         self._next_idx += 1
         return idx
@@ -210,8 +240,10 @@ class DatasetWriter:
             starts = start + np.concatenate([[0], np.cumsum(lengths)[:-1]])
             steps = pa.concat_tables([t for t, _ in self._pending])
             self._write(steps, steps_path)
-            rows = [{k: v for k, v in ep.items() if k != "_stats"} | {"start_row": int(s)}
-                    for (_, ep), s in zip(self._pending, starts)]
+            rows = [
+                {k: v for k, v in ep.items() if k != "_stats"} | {"start_row": int(s)}
+                for (_, ep), s in zip(self._pending, starts, strict=True)
+            ]
             self._write(pa.Table.from_pylist(rows, schema=S.episodes_schema()), ep_path)
         except (OSError, ValueError, RuntimeError) as e:
             raise DatasetError(
@@ -219,14 +251,18 @@ class DatasetWriter:
                 "previously committed episodes are intact, the buffered ones are kept for a retry"
             ) from e
         for _, ep in self._pending:
-            for k, arr in zip(("action", "proprio", "state"), ep["_stats"]):
+            for k, arr in zip(("action", "proprio", "state"), ep["_stats"], strict=True):
                 self._committed[k].append(arr)
         n = len(self._pending)
         self._num_committed += n
         self._pending = []
         cat = {k: np.concatenate(v) for k, v in self._committed.items()}
-        write_stats(self.root, dataset_stats(cat["action"], cat["proprio"], cat["state"],
-                                             self.meta["state_names"], self._num_committed))
+        write_stats(
+            self.root,
+            dataset_stats(
+                cat["action"], cat["proprio"], cat["state"], self.meta["state_names"], self._num_committed
+            ),
+        )
         log.debug("committed %d episodes to %s", n, self.root)
         return n
 
@@ -239,10 +275,8 @@ class DatasetWriter:
     def close(self) -> None:
         """Commit what is left; the writer cannot be used afterwards."""
         if not self._closed:
-            try:
-                self.commit()
-            finally:
-                self._closed = True
+            self.commit()  # if this raises, the writer stays open so the commit can be retried
+            self._closed = True
 
     def __enter__(self) -> DatasetWriter:
         return self
@@ -253,8 +287,12 @@ class DatasetWriter:
 
 def _float_2d(x, name: str, length: int, dim: int, dim_name: str) -> np.ndarray:
     x = np.asarray(x)
-    if x.shape != (length, dim) or not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
-        raise DatasetError(f"{name} must be a float array of shape ({length}, {dim}) (L, {dim_name}); got {x.dtype} {x.shape}")
+    if x.shape != (length, dim) or not (
+        np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)
+    ):
+        raise DatasetError(
+            f"{name} must be a float array of shape ({length}, {dim}) (L, {dim_name}); got {x.dtype} {x.shape}"
+        )
     x = x.astype(np.float32)
     if not np.isfinite(x).all():
         step = int(np.argwhere(~np.isfinite(x))[0, 0])

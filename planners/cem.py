@@ -44,7 +44,9 @@ class CEM:
         self.num_calls = 0
         self.last_costs: Tensor | None = None  # (num_iters, B): best sampled cost per iteration
 
-    def _noise(self, shape: tuple[int, ...], generator: torch.Generator | Sequence[torch.Generator]) -> Tensor:
+    def _noise(
+        self, shape: tuple[int, ...], generator: torch.Generator | Sequence[torch.Generator]
+    ) -> Tensor:
         """-> (B, S-1, H, A) standard normal. A list of generators gives every problem its own
         stream, so a problem's plan does not depend on which others share the batch."""
         if isinstance(generator, torch.Generator):

@@ -60,9 +60,11 @@ class MPCPolicy:
         self.horizon, self.frameskip, self.action_dim = horizon, frameskip, action_dim
         self.num_hist, self.replan_every, self.cost_mode = num_hist, replan_every, cost_mode
         self.device = torch.device(device)
-        low = torch.as_tensor(np.asarray(action_low, dtype=np.float32), device=self.device).reshape(action_dim)
-        high = torch.as_tensor(np.asarray(action_high, dtype=np.float32), device=self.device).reshape(action_dim)
-        self.bounds = (repeat(low, "a -> (f a)", f=frameskip), repeat(high, "a -> (f a)", f=frameskip))
+        # Per-step bounds (A,) tiled over the block (fs*A,), matching the step-major layout.
+        self.bounds = tuple(
+            repeat(torch.as_tensor(np.asarray(b, np.float32), device=self.device), "a -> (f a)", f=frameskip)
+            for b in (action_low, action_high)
+        )
         if isinstance(model, torch.nn.Module):
             model.eval()  # BatchNorm running stats, no dropout
         self.last_plan_time = 0.0

@@ -40,8 +40,16 @@ def episode_arrays(e: int, length: int) -> dict:
 
 
 def writer_kwargs(**over) -> dict:
-    kw = dict(env_id="Toy-v0", image_size=(HW, HW), action_low=[-1.0] * A, action_high=[1.0] * A,
-              state_names=STATE_NAMES, proprio_dim=P, fps=10.0, extra={"note": "test"})
+    kw = dict(
+        env_id="Toy-v0",
+        image_size=(HW, HW),
+        action_low=[-1.0] * A,
+        action_high=[1.0] * A,
+        state_names=STATE_NAMES,
+        proprio_dim=P,
+        fps=10.0,
+        extra={"note": "test"},
+    )
     kw.update(over)
     return kw
 
@@ -54,7 +62,9 @@ def write_synthetic(root, lengths, mode: str = "create", commit_every: int | Non
     with DatasetWriter(root, mode=mode, **writer_kwargs()) as w:
         for i, length in enumerate(lengths):
             e = w.next_episode_idx  # content keyed by the id the writer will assign
-            idx = w.add_episode(**episode_arrays(e, length), seed=1000 + e, factors={"mass": float(e), "i": i})
+            idx = w.add_episode(
+                **episode_arrays(e, length), seed=1000 + e, factors={"mass": float(e), "i": i}
+            )
             assert idx == e
             ids.append(idx)
             if commit_every and (i + 1) % commit_every == 0:

@@ -32,7 +32,9 @@ def test_missing_path(tmp_path):
 def test_not_a_dataset(tmp_path, kind):
     path = tmp_path / "x"
     path.write_text("hi") if kind == "file" else path.mkdir()
-    with pytest.raises(DatasetError, match=r"is not a worldjepa dataset \(no steps.lance\).*worldjepa collect"):
+    with pytest.raises(
+        DatasetError, match=r"is not a worldjepa dataset \(no steps.lance\).*worldjepa collect"
+    ):
         open_dataset(path)
 
 
@@ -40,7 +42,9 @@ def test_missing_column_lists_found(toy_root):
     path = str(toy_root / "steps.lance")
     table = lance.dataset(path).to_table().drop_columns(["proprio"])
     lance.write_dataset(table, path, mode="overwrite")
-    with pytest.raises(DatasetError, match=r"no 'proprio' column \(found: episode_idx, step_idx, pixels, action"):
+    with pytest.raises(
+        DatasetError, match=r"no 'proprio' column \(found: episode_idx, step_idx, pixels, action"
+    ):
         open_dataset(toy_root)
 
 
@@ -77,7 +81,7 @@ def test_corrupt_data_files(toy_root):
 def test_missing_stats(toy_root):
     os.remove(toy_root / "stats.json")
     with pytest.raises(DatasetError, match="stats.json is missing.*recompute_stats"):
-        open_dataset(toy_root).stats
+        _ = open_dataset(toy_root).stats
 
 
 def test_reader_bad_requests(toy_root):
@@ -94,8 +98,10 @@ def test_create_over_existing(toy_root):
         DatasetWriter(toy_root, **writer_kwargs())
 
 
-@pytest.mark.parametrize("key,value", [("env_id", "Other-v0"), ("image_size", (32, 32)),
-                                       ("action_low", [-1.0] * 3), ("state_names", ["x"])])
+@pytest.mark.parametrize(
+    "key,value",
+    [("env_id", "Other-v0"), ("image_size", (32, 32)), ("action_low", [-1.0] * 3), ("state_names", ["x"])],
+)
 def test_append_mismatch_names_it(toy_root, key, value):
     kw = writer_kwargs(**{key: value})
     if key == "action_low":
@@ -112,14 +118,17 @@ def test_append_without_dataset_and_bad_mode(tmp_path):
         DatasetWriter(tmp_path / "new", mode="w", **writer_kwargs())
 
 
-@pytest.mark.parametrize("kw,match", [
-    ({"state_names": ["a.b"]}, "state name 'a.b'"),
-    ({"state_names": ["a", "a"]}, "unique"),
-    ({"action_high": [1.0]}, "equal-length"),
-    ({"proprio_dim": 0}, "proprio_dim must be >= 1"),
-    ({"image_size": (16,)}, r"image_size must be \(H, W\)"),
-    ({"extra": {"f": object()}}, "extra must be JSON-serialisable"),
-])
+@pytest.mark.parametrize(
+    "kw,match",
+    [
+        ({"state_names": ["a.b"]}, "state name 'a.b'"),
+        ({"state_names": ["a", "a"]}, "unique"),
+        ({"action_high": [1.0]}, "equal-length"),
+        ({"proprio_dim": 0}, "proprio_dim must be >= 1"),
+        ({"image_size": (16,)}, r"image_size must be \(H, W\)"),
+        ({"extra": {"f": object()}}, "extra must be JSON-serialisable"),
+    ],
+)
 def test_writer_bad_config(tmp_path, kw, match):
     with pytest.raises(DatasetError, match=match):
         DatasetWriter(tmp_path / "d", **writer_kwargs(**kw))
@@ -131,19 +140,22 @@ def _bad(**over):
     return ep
 
 
-@pytest.mark.parametrize("over,match", [
-    ({"pixels": np.zeros((5, 16, 16, 3), np.float32)}, r"pixels must be uint8 \(L, 16, 16, 3\).*float32"),
-    ({"pixels": np.zeros((5, 32, 32, 3), np.uint8)}, r"pixels must be uint8.*\(5, 32, 32, 3\)"),
-    ({"pixels": np.zeros((0, 16, 16, 3), np.uint8)}, "L >= 1"),
-    ({"action": np.zeros((5, 3), np.float32)}, r"action must be a float array of shape \(5, 2\)"),
-    ({"action": np.full((5, 2), np.nan, np.float32)}, "action has a NaN or inf at step 0"),
-    ({"proprio": np.zeros((4, 3))}, r"proprio must be .* \(5, 3\)"),
-    ({"state": np.zeros((5, 1))}, r"state must be .* \(5, 2\)"),
-    ({"is_success": np.zeros(4, bool)}, r"is_success must be bool \(5,\)"),
-    ({"factors": [1, 2]}, "factors must be a dict"),
-    ({"factors": {"f": object()}}, "factors must be JSON-serialisable"),
-    ({"seed": "abc"}, "seed must be an int"),
-])
+@pytest.mark.parametrize(
+    "over,match",
+    [
+        ({"pixels": np.zeros((5, 16, 16, 3), np.float32)}, r"pixels must be uint8 \(L, 16, 16, 3\).*float32"),
+        ({"pixels": np.zeros((5, 32, 32, 3), np.uint8)}, r"pixels must be uint8.*\(5, 32, 32, 3\)"),
+        ({"pixels": np.zeros((0, 16, 16, 3), np.uint8)}, "L >= 1"),
+        ({"action": np.zeros((5, 3), np.float32)}, r"action must be a float array of shape \(5, 2\)"),
+        ({"action": np.full((5, 2), np.nan, np.float32)}, "action has a NaN or inf at step 0"),
+        ({"proprio": np.zeros((4, 3))}, r"proprio must be .* \(5, 3\)"),
+        ({"state": np.zeros((5, 1))}, r"state must be .* \(5, 2\)"),
+        ({"is_success": np.zeros(4, bool)}, r"is_success must be bool \(5,\)"),
+        ({"factors": [1, 2]}, "factors must be a dict"),
+        ({"factors": {"f": object()}}, "factors must be JSON-serialisable"),
+        ({"seed": "abc"}, "seed must be an int"),
+    ],
+)
 def test_add_episode_validation(tmp_path, over, match):
     w = DatasetWriter(tmp_path / "d", **writer_kwargs())
     with pytest.raises(DatasetError, match=match):
@@ -161,7 +173,10 @@ def test_closed_writer(tmp_path):
 
 # ------------------------------------------------------------------ windows / loader / split
 def test_window_errors(toy_root):
-    with pytest.raises(DatasetError, match=r"no episode .* long enough for num_steps=5 x frameskip=5 = 25 steps \(longest selected: 20\)"):
+    with pytest.raises(
+        DatasetError,
+        match=r"no episode .* long enough for num_steps=5 x frameskip=5 = 25 steps \(longest selected: 20\)",
+    ):
         WindowDataset(toy_root, num_steps=5, frameskip=5)
     with pytest.raises(DatasetError, match=r"episodes \[7\] are not in"):
         WindowDataset(toy_root, num_steps=2, episodes=[0, 7])

@@ -9,15 +9,18 @@ from datasets_synth import HW, action, frame, proprio, state
 from tensordict import TensorDict
 
 from worldjepa.datasets import RolloutDataset, WindowDataset, infinite_batches, make_loader, split_episodes
-from worldjepa.errors import DatasetError
 
 LENGTHS = [12, 7, 20, 3]
 ALL = ("pixels", "action", "proprio", "state")
 
 
 def expected_windows(num_steps, fs, lengths=LENGTHS, episodes=None):
-    return [(e, t) for e, n in enumerate(lengths) if episodes is None or e in episodes
-            for t in range(n - num_steps * fs + 1)]
+    return [
+        (e, t)
+        for e, n in enumerate(lengths)
+        if episodes is None or e in episodes
+        for t in range(n - num_steps * fs + 1)
+    ]
 
 
 @pytest.mark.parametrize("num_steps,fs", [(4, 1), (3, 3), (2, 5)])
@@ -103,10 +106,10 @@ def test_loader_same_batches_with_forkserver_workers(toy_root):
     assert multi.multiprocessing_context.get_start_method() == "forkserver"
     got = _batches(multi, n)
     assert all(b.batch_size == torch.Size([4]) for b in got)
-    for a, b in zip(ref, got):
+    for a, b in zip(ref, got, strict=True):
         assert (a == b).all()
     other = _batches(make_loader(ds, 4, seed=8), n)
-    assert not all(torch.equal(a["start"], b["start"]) for a, b in zip(ref, other))
+    assert not all(torch.equal(a["start"], b["start"]) for a, b in zip(ref, other, strict=True))
     assert _batches(make_loader(ds, 4, shuffle=False), 1)[0]["start"].tolist() == [0, 1, 2, 3]
 
 

@@ -23,7 +23,7 @@ def test_round_trip_per_episode(toy_root):
     assert ds.num_episodes == 4 and ds.num_steps == 12 + 7 + 20 + 3
     assert ds.episode_ids.tolist() == [0, 1, 2, 3] and ds.episode_ids.dtype == np.int64
     assert ds.image_size == (HW, HW) and ds.action_dim == 2 and ds.state_names == STATE_NAMES
-    for e, length in zip(ds.episode_ids, [12, 7, 20, 3]):
+    for e, length in zip(ds.episode_ids, [12, 7, 20, 3], strict=True):
         got, want = ds.read_episode(e), episode_arrays(int(e), length)
         for key in ("pixels", "action", "proprio", "state", "is_success"):
             assert got[key].dtype == want[key].dtype, key
@@ -46,7 +46,9 @@ def test_metadata_and_episodes_table(toy_root):
     assert [r["start_row"] for r in eps] == [0, 12, 19, 39]
     assert [r["length"] for r in eps] == [12, 7, 20, 3]
     assert [r["success"] for r in eps] == [True, False, True, False]
-    assert eps[2]["factors"] == {"mass": 2.0, "i": 2} and eps[2]["seed"] == 1002 and eps[2]["env_id"] == "Toy-v0"
+    assert (
+        eps[2]["factors"] == {"mass": 2.0, "i": 2} and eps[2]["seed"] == 1002 and eps[2]["env_id"] == "Toy-v0"
+    )
     schema = lance.dataset(str(toy_root / "steps.lance")).schema
     assert schema.field("pixels").type == pa.binary(HW * HW * 3)
     assert schema.field("action").type == pa.list_(pa.float32(), 2)
@@ -58,7 +60,7 @@ def test_take_frames_one_batch_any_order(toy_root):
     rows = np.array([39, 0, 12, 12, 20])  # ep3 t0, ep0 t0, ep1 t0 twice, ep2 t1
     frames = ds.take_frames(rows)
     assert frames.shape == (5, HW, HW, 3) and frames.dtype == np.uint8
-    for f, (e, t) in zip(frames, [(3, 0), (0, 0), (1, 0), (1, 0), (2, 1)]):
+    for f, (e, t) in zip(frames, [(3, 0), (0, 0), (1, 0), (1, 0), (2, 1)], strict=True):
         np.testing.assert_array_equal(f, frame(e, t))
 
 
@@ -157,6 +159,6 @@ def test_kill_9_mid_write_keeps_committed_episodes_readable(tmp_path):
     proc.wait()
     ds = open_dataset(root)
     assert ds.num_episodes >= 1
-    for e, n in zip(ds.episode_ids, ds.episode_lengths):
+    for e, n in zip(ds.episode_ids, ds.episode_lengths, strict=True):
         assert n == 30 + e % 7
         np.testing.assert_array_equal(ds.read_episode(e)["pixels"], episode_arrays(int(e), int(n))["pixels"])

@@ -13,7 +13,7 @@ def gen(seed: int) -> torch.Generator:
 
 def analytic_floor(sigreg: SIGReg) -> float:
     """E[stat] for N(0, 1) projections: E|φ̂_B(t) − φ(t)|² = (1 − e^{−t²}) / B, times B."""
-    return float((sigreg.weights * (1 - torch.exp(-sigreg.t**2))).sum())
+    return float((sigreg.weights * (1 - torch.exp(-(sigreg.t**2)))).sum())
 
 
 def test_gaussian_samples_sit_at_the_floor():

@@ -55,7 +55,8 @@ def test_shapes(model):
     assert z.shape == (2, 4, 16) and z.dtype == torch.float32
     assert torch.allclose(z, model.encode(px.float()))  # float in [0, 255] is accepted too
     assert model.predict(z, torch.randn(2, 4, FS * A)).shape == (2, 4, 16)
-    assert model.rollout(z[:, :3], torch.randn(2, 7, 5, FS * A), torch.randn(2, 2, FS * A)).shape == (2, 7, 5, 16)
+    a_ctx = torch.randn(2, 2, FS * A)
+    assert model.rollout(z[:, :3], torch.randn(2, 7, 5, FS * A), a_ctx).shape == (2, 7, 5, 16)
     assert model.rollout(z[:, :1], torch.randn(2, 7, 5, FS * A)).shape == (2, 7, 5, 16)  # H0 = 1
     with pytest.raises(ValueError, match="image_size"):
         model.encode(torch.zeros(1, 1, 3, 64, 64, dtype=torch.uint8))

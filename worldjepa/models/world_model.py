@@ -128,7 +128,9 @@ class WorldModel(nn.Module):
         if H0 > 1:
             if actions_ctx is None or actions_ctx.shape[1] != H0 - 1:
                 got = None if actions_ctx is None else tuple(actions_ctx.shape)
-                raise ValueError(f"rollout with {H0} context frames needs actions_ctx (B, {H0 - 1}, fs*A); got {got}")
+                raise ValueError(
+                    f"rollout with {H0} context frames needs actions_ctx (B, {H0 - 1}, fs*A); got {got}"
+                )
             # Frames older than the predictor's window can never be attended to: drop them.
             keep = min(H0, self.cfg.num_hist)
             z_ctx, actions_ctx, H0 = z_ctx[:, H0 - keep :], actions_ctx[:, H0 - keep :], keep
