@@ -180,6 +180,11 @@ class TwoRoomEnv(Env, EzPickle):
 
     # ------------------------------------------------------------ evaluator API
     @property
+    def dt(self) -> float:
+        """Seconds of simulated time per env step."""
+        return TIMESTEP * FRAME_SKIP
+
+    @property
     def state_names(self) -> tuple[str, ...]:
         return self.STATE_NAMES
 

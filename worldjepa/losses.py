@@ -63,6 +63,9 @@ class SIGReg(nn.Module):
     statistic is scaled by the global batch (``B * world_size``; equal per-rank batches are
     assumed). All ranks must project on the *same* directions, so callers must seed
     ``generator`` identically on every rank (e.g. ``torch.Generator().manual_seed(step)``).
+    Every rank then gets the same (global) value; its local gradient is world_size times the
+    full-batch one, which DDP's gradient averaging turns back into exactly the single-process
+    full-batch gradient (tests/worldjepa/test_sigreg_ddp.py checks both).
     """
 
     def __init__(self, num_proj: int = 1024, num_knots: int = 17, t_max: float = 3.0):

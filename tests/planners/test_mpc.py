@@ -81,7 +81,7 @@ def test_replan_every_and_real_world_model_smoke():
     model = build_world_model(cfg)
     planner = CEM(num_samples=16, num_iters=2, num_elites=4)
     policy = MPCPolicy(model, planner, horizon=3, frameskip=FS, action_dim=A, action_low=[-2, -2],
-                       action_high=[2, 2], replan_every=2)  # fmt: skip
+                       action_high=[2, 2], replan_every=2, autocast_dtype=torch.bfloat16)  # fmt: skip
     assert not model.training
     rng = np.random.default_rng(0)
     frames = lambda: rng.integers(0, 256, (2, 16, 16, 3), dtype=np.uint8)  # noqa: E731

@@ -74,3 +74,13 @@ def test_adaln_zero_init_ignores_actions():
     assert torch.equal(pred(z, a), pred(z, b))
     randomise_modulation(pred)
     assert not torch.allclose(pred(z, a), pred(z, b), atol=1e-4)
+
+
+@pytest.mark.parametrize("depth", [0, 2])
+def test_last_only_equals_the_last_position(depth):
+    pred = randomise_modulation(Predictor(latent_dim=8, dim=32, depth=depth, heads=4)).eval()
+    z, c = torch.randn(3, 4, 8, generator=gen(0)), torch.randn(3, 4, 32, generator=gen(1))
+    mods = pred.modulations(c)
+    last = pred.forward_modulated(z, mods, last_only=True)
+    assert last.shape == (3, 1, 8)
+    assert torch.allclose(last, pred(z, c)[:, -1:], atol=1e-5)

@@ -46,7 +46,7 @@ class NoopPolicy:
 def mpc_policy(low, high, seed: int, model, preprocess: dict, planner: dict, horizon: int,
                replan_every: int, cost: str, device: str, **_):
     """Receding-horizon planning in latent space with the checkpoint's model."""
-    from worldjepa.planners import make_planner
+    from worldjepa.planners.base import make_planner
     from worldjepa.planners.mpc import MPCPolicy
 
     kwargs = dict(planner)

@@ -19,9 +19,15 @@ class SelfAttention(nn.Module):
         self.qkv = nn.Linear(dim, 3 * dim)
         self.proj = nn.Linear(dim, dim)
 
-    def forward(self, x: Tensor, causal: bool = False) -> Tensor:
-        """x: (B, T, C) -> (B, T, C); with ``causal`` token t only attends to tokens <= t."""
+    def forward(self, x: Tensor, causal: bool = False, last_query_only: bool = False) -> Tensor:
+        """x: (B, T, C) -> (B, T, C); with ``causal`` token t only attends to tokens <= t.
+
+        ``last_query_only`` returns only the last token's output, (B, 1, C): it attends to
+        every token, so this equals ``forward(x, causal=True)[:, -1:]`` at a fraction of the cost.
+        """
         q, k, v = rearrange(self.qkv(x), "b t (three h c) -> three b h t c", three=3, h=self.heads)
+        if last_query_only:
+            q, causal = q[:, :, -1:], False  # a single query that may see all keys
         drop = self.dropout if self.training else 0.0
         out = F.scaled_dot_product_attention(q, k, v, dropout_p=drop, is_causal=causal)
         return self.proj(rearrange(out, "b h t c -> b t (h c)"))

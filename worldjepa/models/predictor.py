@@ -34,10 +34,13 @@ class AdaLNBlock(nn.Module):
         self.norm2 = nn.LayerNorm(dim, elementwise_affine=False, eps=1e-6)
         self.mlp = MLP(dim, int(dim * mlp_ratio), dropout)
 
-    def forward(self, x: Tensor, mod: Tensor) -> Tensor:
-        """x: (B, T, C), mod: (B, T, 6*C) -> (B, T, C)."""
+    def forward(self, x: Tensor, mod: Tensor, last_only: bool = False) -> Tensor:
+        """x: (B, T, C), mod: (B, T, 6*C) -> (B, T, C), or (B, 1, C) for the last token only."""
         shift1, scale1, gate1, shift2, scale2, gate2 = mod.chunk(self.NUM_MOD, dim=-1)
-        x = x + gate1 * self.attn(_modulate(self.norm1(x), shift1, scale1), causal=True)
+        h = _modulate(self.norm1(x), shift1, scale1)
+        if last_only:  # the rollout only needs the newest token: skip the others' MLP work
+            x, gate1, shift2, scale2, gate2 = (t[:, -1:] for t in (x, gate1, shift2, scale2, gate2))
+        x = x + gate1 * self.attn(h, causal=True, last_query_only=last_only)
         return x + gate2 * self.mlp(_modulate(self.norm2(x), shift2, scale2))
 
 
@@ -81,16 +84,23 @@ class Predictor(nn.Module):
         (a rollout computes it once per action instead of once per step)."""
         return self.modulation(cond)
 
-    def forward_modulated(self, z: Tensor, mods: Tensor) -> Tensor:
-        """z: (B, T, D), mods: (B, T, (6*depth+2)*dim) from ``modulations`` -> (B, T, D)."""
+    def forward_modulated(self, z: Tensor, mods: Tensor, last_only: bool = False) -> Tensor:
+        """z: (B, T, D), mods: (B, T, (6*depth+2)*dim) from ``modulations`` -> (B, T, D).
+
+        ``last_only`` returns just the prediction from the last token, (B, 1, D): the final
+        block and the output layer then skip the other tokens (~20% less work per rollout step).
+        """
         T = z.shape[1]
         if T > self.max_len:
             raise ValueError(f"predictor got {T} tokens but max_len is {self.max_len}")
         x = self.input(z) + self.pos[:, :T]
         block_mods = mods.split(AdaLNBlock.NUM_MOD * self.dim, dim=-1)  # depth chunks + final
-        for block, mod in zip(self.blocks, block_mods, strict=False):
-            x = block(x, mod)
-        shift, scale = block_mods[-1].chunk(2, dim=-1)
+        for i, (block, mod) in enumerate(zip(self.blocks, block_mods, strict=False)):
+            x = block(x, mod, last_only=last_only and i == self.depth - 1)
+        if last_only:
+            x = x[:, -1:]  # a no-op unless depth == 0
+        final_mod = block_mods[-1][:, -x.shape[1] :]  # matches x: all tokens or the last one
+        shift, scale = final_mod.chunk(2, dim=-1)
         return self.output(_modulate(self.final_norm(x), shift, scale))
 
     def forward(self, z: Tensor, cond: Tensor) -> Tensor:
