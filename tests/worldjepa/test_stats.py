@@ -11,9 +11,9 @@ def test_wilson_known_values():
 
 
 def test_wilson_edges_stay_in_unit_interval():
-    assert wilson_interval(0, 50)[0] == 0.0
+    assert wilson_interval(0, 50)[0] == pytest.approx(0.0, abs=1e-12)
     assert 0.0 < wilson_interval(0, 50)[1] < 0.1
-    assert wilson_interval(50, 50)[1] == 1.0
+    assert wilson_interval(50, 50)[1] == pytest.approx(1.0, abs=1e-12)
     assert wilson_interval(0, 0) == (0.0, 1.0)
 
 
