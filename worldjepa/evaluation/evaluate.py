@@ -27,12 +27,13 @@ class EvalConfig:
     goal_offset: int = 25
     budget: int = 50
     policies: list = field(default_factory=lambda: ["mpc", "random", "noop"])
-    planner: dict = field(default_factory=lambda: {"name": "cem", "num_samples": 300, "num_iters": 30, "num_elites": 30})
-    horizon: int = 5
+    planner: dict = field(default_factory=lambda: {"name": "cem", "num_samples": 128, "num_iters": 10, "num_elites": 16})
+    horizon: int = 8
     replan_every: int = 1
-    cost: str = "terminal"
+    cost: str = "sum"
     seed: int = 0
     device: str = "cpu"
+    amp: str = "bf16"  # bf16 autocast in planning rollouts (~1.5x faster on CPU) | none
     video: bool = False
     video_max: int = 10
     out: str | None = None  # defaults to <run dir>/eval
@@ -81,7 +82,7 @@ def evaluate(cfg: EvalConfig) -> dict:
         for name in cfg.policies:
             policy = EVAL_POLICIES.get(name)(
                 low=low, high=high, seed=cfg.seed, model=model, preprocess=pre, planner=cfg.planner,
-                horizon=cfg.horizon, replan_every=cfg.replan_every, cost=cfg.cost, device=cfg.device,
+                horizon=cfg.horizon, replan_every=cfg.replan_every, cost=cfg.cost, device=cfg.device, amp=cfg.amp,
             )
             t0 = time.perf_counter()
             with tqdm(total=cfg.budget, desc=f"eval {name} ({len(tasks)} envs)", unit="step") as bar:

@@ -44,8 +44,10 @@ class NoopPolicy:
 
 @EVAL_POLICIES.register("mpc")
 def mpc_policy(low, high, seed: int, model, preprocess: dict, planner: dict, horizon: int,
-               replan_every: int, cost: str, device: str, **_):
+               replan_every: int, cost: str, device: str, amp: str = "none", **_):
     """Receding-horizon planning in latent space with the checkpoint's model."""
+    import torch
+
     from worldjepa.planners.base import make_planner
     from worldjepa.planners.mpc import MPCPolicy
 
@@ -63,4 +65,5 @@ def mpc_policy(low, high, seed: int, model, preprocess: dict, planner: dict, hor
         replan_every=replan_every,
         cost_mode=cost,
         device=device,
+        autocast_dtype=torch.bfloat16 if amp == "bf16" else None,
     )

@@ -76,7 +76,10 @@ def make_model(cfg: TrainConfig, ds):
     model_cfg = WorldModelConfig(**{**cfg.model, "image_size": h, "action_dim": ds.action_dim, "frameskip": cfg.data.frameskip})
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed)  # weight init is the one place torch's global RNG is used
-        model = build_world_model(model_cfg)
+        try:
+            model = build_world_model(model_cfg)
+        except TypeError as exc:  # e.g. a misspelled or duplicated model.encoder_kwargs key
+            raise ConfigError(f"cannot build the model from cfg.model: {exc}") from None
     stats = ds.stats.get("action")
     if stats:
         model.set_action_stats(torch.tensor(stats["mean"]), torch.tensor(stats["std"]))

@@ -1,0 +1,88 @@
+"""collect -> train -> resume -> eval on a tiny TwoRoom run (32 px, tiny model), through the CLI."""
+
+import json
+import shutil
+
+import pytest
+import yaml
+
+from worldjepa.cli import main
+from worldjepa.errors import CheckpointError
+
+TINY_MODEL = [
+    "+model.encoder_kwargs.channels=[8,16,16,16]",
+    "+model.encoder_kwargs.bottleneck=8",
+    "model.feature_dim=32", "model.latent_dim=16", "model.projector_hidden=32",
+    "model.predictor_dim=32", "model.predictor_depth=1", "model.predictor_heads=2",
+]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("pipeline")
+    data, out = root / "data", root / "run"
+    assert main(["collect", "episodes=8", "image_size=32", f"out={data}", "commit_every=3"]) == 0
+    train = ["train", f"data.path={data}", f"out={out}", "data.batch_size=8", "data.val_fraction=0.25",
+             "log_every=5", "val_every=10", "ckpt_every=10", "loss.num_proj=64", *TINY_MODEL]
+    assert main([*train, "steps=10"]) == 0
+    first = json.loads((out / "checkpoint" / "preprocess.json").read_text())
+    assert main([*train, "steps=20", "--resume"]) == 0
+    return root, data, out, first, train
+
+
+def test_collect_writes_every_episode(run):
+    from worldjepa.datasets import open_dataset
+
+    _, data, *_ = run
+    ds = open_dataset(data)
+    assert ds.num_episodes == 8 and ds.num_steps == 800 and ds.image_size == (32, 32)
+
+
+def test_checkpoint_layout_and_resume(run):
+    _, _, out, first, _ = run
+    ckpt = out / "checkpoint"
+    for name in ("model.safetensors", "config.yaml", "preprocess.json", "training_state.pt"):
+        assert (ckpt / name).exists(), name
+    pre = json.loads((ckpt / "preprocess.json").read_text())
+    assert first["step"] == 10 and pre["step"] == 20
+    assert pre["frameskip"] == 5 and pre["num_hist"] == 3 and pre["image_size"] == [32, 32]
+    assert set(pre["train_episodes"]).isdisjoint(pre["val_episodes"]) and len(pre["val_episodes"]) == 2
+    steps = [int(line.split(",")[0]) for line in (out / "metrics.csv").read_text().splitlines()[1:]]
+    assert steps == [5, 10, 15, 20]  # the resumed run appended, it did not restart
+    assert (out / "training_curves.png").exists()
+
+
+def test_training_again_into_a_full_dir_refuses(run, capsys):
+    _, _, _, _, train = run
+    assert main([*train, "steps=20"]) == 2
+    assert "--resume" in capsys.readouterr().err
+
+
+def test_eval_reports_every_policy(run):
+    _, _, out, _, _ = run
+    args = ["eval", f"checkpoint={out}", "episodes=2", "budget=10", "planner.num_samples=8",
+            "planner.num_iters=2", "planner.num_elites=2", "video=true", "video_max=1"]
+    assert main(args) == 0
+    res = json.loads((out / "eval" / "results.json").read_text())
+    assert [s["policy"] for s in res["summary"]] == ["mpc", "random", "noop"]
+    held_out = json.loads((out / "checkpoint" / "preprocess.json").read_text())["val_episodes"]
+    assert {t["episode_idx"] for t in res["tasks"]} <= set(held_out)
+    for s in res["summary"]:
+        assert s["episodes"] == len(res["tasks"]) and 0 <= s["ci95"][0] <= s["success_rate"] <= s["ci95"][1]
+    assert len(list((out / "eval" / "videos").glob("*.mp4"))) == 1
+
+
+def test_checkpoint_from_another_model_is_named(run, tmp_path):
+    from worldjepa.checkpoint import load_checkpoint
+
+    _, _, out, _, _ = run
+    bad = tmp_path / "ckpt"
+    shutil.copytree(out / "checkpoint", bad)
+    cfg = yaml.safe_load((bad / "config.yaml").read_text())
+    cfg["model"]["latent_dim"] = 24
+    (bad / "config.yaml").write_text(yaml.safe_dump(cfg))
+    with pytest.raises(CheckpointError, match="different model"):
+        load_checkpoint(bad)
+    (bad / "model.safetensors").unlink()
+    with pytest.raises(CheckpointError, match="missing model.safetensors"):
+        load_checkpoint(bad)
