@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Protocol
 
 import numpy as np
-from worldjepa.envs import tworoom_layout as L
 
+from worldjepa.envs import tworoom_layout as L
 from worldjepa.errors import EnvError
 from worldjepa.registry import Registry
 

@@ -15,9 +15,9 @@ import mujoco
 import numpy as np
 from gymnasium import Env, spaces
 from gymnasium.utils import EzPickle
+
 from worldjepa.envs import tworoom_layout as L
 from worldjepa.envs.factors import SPLITS
-
 from worldjepa.errors import EnvError
 
 TWOROOM_FACTORS = L.TWOROOM_FACTORS
@@ -217,7 +217,10 @@ class TwoRoomEnv(Env, EzPickle):
     def task_options(self, start_state, goal_state, factors: dict | None = None) -> dict:
         """Reset options for a recorded start/goal pair: start at ``start_state`` (4,), and the goal
         is where the agent is in ``goal_state`` (4,), so ``is_success`` judges reaching that frame."""
-        options = {"state": np.asarray(start_state, np.float64), "goal": np.asarray(goal_state, np.float64)[:2]}
+        options = {
+            "state": np.asarray(start_state, np.float64),
+            "goal": np.asarray(goal_state, np.float64)[:2],
+        }
         if factors is not None:
             options["factors"] = dict(factors)
         return options

@@ -12,8 +12,8 @@ y = door_position of width door_width.
 from __future__ import annotations
 
 import numpy as np
-from worldjepa.envs.factors import Factor, FactorSpace
 
+from worldjepa.envs.factors import Factor, FactorSpace
 from worldjepa.errors import EnvError
 
 ARENA_HALF = 1.0  # interior is [-ARENA_HALF, ARENA_HALF]^2

@@ -1,11 +1,17 @@
 """Every package folder ships: pyproject's explicit package list must name them all."""
 
-import tomllib
 from pathlib import Path
 
+import tomllib
+
 ROOT = Path(__file__).resolve().parents[1]
-FOLDERS = {"worldjepa": "worldjepa", "worldjepa.envs": "envs", "worldjepa.datasets": "datasets",
-           "worldjepa.planners": "planners", "worldjepa.configs": "configs"}
+FOLDERS = {
+    "worldjepa": "worldjepa",
+    "worldjepa.envs": "envs",
+    "worldjepa.datasets": "datasets",
+    "worldjepa.planners": "planners",
+    "worldjepa.configs": "configs",
+}
 
 
 def test_all_subpackages_are_listed():

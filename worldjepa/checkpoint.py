@@ -120,7 +120,9 @@ def load_weights(model, file: Path) -> None:
             parts.append(f"{len(unexpected)} unexpected tensors (e.g. {unexpected[0]})")
         if shapes:
             k = shapes[0]
-            parts.append(f"{len(shapes)} shape mismatches (e.g. {k}: {tuple(state[k].shape)} vs {tuple(own[k].shape)})")
+            parts.append(
+                f"{len(shapes)} shape mismatches (e.g. {k}: {tuple(state[k].shape)} vs {tuple(own[k].shape)})"
+            )
         raise CheckpointError(
             f"{file} was saved from a different model than its config.yaml builds: " + "; ".join(parts)
         )

@@ -71,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"worldjepa: unknown command '{argv[0]}'; available: {', '.join(COMMANDS)}", file=sys.stderr)
         return 2
     if any(a in ("-h", "--help") for a in argv[1:]):
-        print(f"worldjepa {argv[0]}: {COMMANDS[argv[0]].help}\n\nits config (override any key with key=value):")
+        print(
+            f"worldjepa {argv[0]}: {COMMANDS[argv[0]].help}\n\nits config (override any key with key=value):"
+        )
         argv = [argv[0], "--cfg"]
 
     from worldjepa.errors import WorldJEPAError

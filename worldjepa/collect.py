@@ -107,11 +107,17 @@ def collect(cfg: CollectConfig) -> Path:
                 if (i + 1) % cfg.commit_every == 0:
                     writer.commit()
                 bar.update(1)
-                bar.set_postfix(fps=f"{frames / (time.perf_counter() - t0):.0f}", success=f"{successes / (i + 1):.0%}")
+                bar.set_postfix(
+                    fps=f"{frames / (time.perf_counter() - t0):.0f}", success=f"{successes / (i + 1):.0%}"
+                )
     finally:
         env.close()
     log.info(
         "recorded %d episodes (%d frames, %.0f frames/s, policy success %.0f%%) to %s",
-        cfg.episodes, frames, frames / (time.perf_counter() - t0), 100 * successes / cfg.episodes, out,
+        cfg.episodes,
+        frames,
+        frames / (time.perf_counter() - t0),
+        100 * successes / cfg.episodes,
+        out,
     )
     return out

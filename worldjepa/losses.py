@@ -93,8 +93,13 @@ class SIGReg(nn.Module):
         """
         if z.dim() == 2:
             z = z.unsqueeze(1)  # (N, D) -> (N, 1, D): one "time step"
-        # cos/sin of large projections are meaningless in bf16: always test in float32.
-        z = z.float()
+        # cos/sin of large projections are meaningless in bf16: always test in float32, also
+        # under the trainer's autocast (which would otherwise run the projection matmul in bf16).
+        with torch.autocast(z.device.type, enabled=False):
+            return self._statistic(z.float(), generator)
+
+    def _statistic(self, z: Tensor, generator: torch.Generator | None) -> Tensor:
+        """z: (B, T, D) float32 -> scalar (see ``forward``)."""
         batch = z.shape[0]
         world = _ddp_world()
         x = z @ self.directions(z.shape[-1], generator, z.device)  # (B, T, M)

@@ -4,9 +4,9 @@ import json
 
 import numpy as np
 import pytest
+
 from worldjepa.envs.factors import Factor, FactorSpace
 from worldjepa.envs.tworoom_layout import TWOROOM_FACTORS
-
 from worldjepa.errors import EnvError
 
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from worldjepa.envs import make_env, tworoom_layout
 from worldjepa.envs.policies import POLICIES, make_policy
 

@@ -9,9 +9,9 @@ import gymnasium
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
+
 from worldjepa.envs import ENV_IDS, env_factor_space, make_env
 from worldjepa.envs.tworoom import TwoRoomEnv
-
 from worldjepa.errors import EnvError
 
 ENV_ID = "worldjepa/TwoRoom-v0"

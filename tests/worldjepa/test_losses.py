@@ -80,3 +80,18 @@ def test_effective_rank():
     rank1 = torch.randn(512, 1, generator=gen(1)) * torch.randn(1, D, generator=gen(2))
     assert effective_rank(rank1) == pytest.approx(1.0, abs=0.01)
     assert effective_rank(torch.ones(10, D)) == pytest.approx(1.0)  # fully collapsed, eps-safe
+
+
+def test_sigreg_stays_float32_under_bf16_autocast():
+    """The trainer runs under bf16 autocast; SIGReg's projection must not drop to bf16."""
+    import torch
+
+    from worldjepa.losses import SIGReg
+
+    z = torch.randn(128, 2, 32, generator=torch.Generator().manual_seed(0))
+    reg = SIGReg(num_proj=64)
+    ref = reg(z, generator=torch.Generator().manual_seed(1))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        auto = reg(z, generator=torch.Generator().manual_seed(1))
+    assert auto.dtype == torch.float32
+    assert torch.allclose(auto, ref, rtol=1e-5, atol=1e-6)

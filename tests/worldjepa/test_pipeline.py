@@ -12,8 +12,12 @@ from worldjepa.errors import CheckpointError
 TINY_MODEL = [
     "+model.encoder_kwargs.channels=[8,16,16,16]",
     "+model.encoder_kwargs.bottleneck=8",
-    "model.feature_dim=32", "model.latent_dim=16", "model.projector_hidden=32",
-    "model.predictor_dim=32", "model.predictor_depth=1", "model.predictor_heads=2",
+    "model.feature_dim=32",
+    "model.latent_dim=16",
+    "model.projector_hidden=32",
+    "model.predictor_dim=32",
+    "model.predictor_depth=1",
+    "model.predictor_heads=2",
 ]
 
 
@@ -22,8 +26,18 @@ def run(tmp_path_factory):
     root = tmp_path_factory.mktemp("pipeline")
     data, out = root / "data", root / "run"
     assert main(["collect", "episodes=8", "image_size=32", f"out={data}", "commit_every=3"]) == 0
-    train = ["train", f"data.path={data}", f"out={out}", "data.batch_size=8", "data.val_fraction=0.25",
-             "log_every=5", "val_every=10", "ckpt_every=10", "loss.num_proj=64", *TINY_MODEL]
+    train = [
+        "train",
+        f"data.path={data}",
+        f"out={out}",
+        "data.batch_size=8",
+        "data.val_fraction=0.25",
+        "log_every=5",
+        "val_every=10",
+        "ckpt_every=10",
+        "loss.num_proj=64",
+        *TINY_MODEL,
+    ]
     assert main([*train, "steps=10"]) == 0
     first = json.loads((out / "checkpoint" / "preprocess.json").read_text())
     assert main([*train, "steps=20", "--resume"]) == 0
@@ -60,8 +74,17 @@ def test_training_again_into_a_full_dir_refuses(run, capsys):
 
 def test_eval_reports_every_policy(run):
     _, _, out, _, _ = run
-    args = ["eval", f"checkpoint={out}", "episodes=2", "budget=10", "planner.num_samples=8",
-            "planner.num_iters=2", "planner.num_elites=2", "video=true", "video_max=1"]
+    args = [
+        "eval",
+        f"checkpoint={out}",
+        "episodes=2",
+        "budget=10",
+        "planner.num_samples=8",
+        "planner.num_iters=2",
+        "planner.num_elites=2",
+        "video=true",
+        "video_max=1",
+    ]
     assert main(args) == 0
     res = json.loads((out / "eval" / "results.json").read_text())
     assert [s["policy"] for s in res["summary"]] == ["mpc", "random", "noop"]

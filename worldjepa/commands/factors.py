@@ -15,9 +15,15 @@ def main(overrides: list[str]) -> int:
     space = env_factor_space(cfg.env)
     rows = [("factor", "kind", "default", "train range", "OOD range")]
     for row in space.describe():
-        rows.append((row["name"], row["kind"], _fmt(row["default"]),
-                     f"{_fmt(row['train'][0])} .. {_fmt(row['train'][1])}",
-                     f"{_fmt(row['ood'][0])} .. {_fmt(row['ood'][1])}"))
+        rows.append(
+            (
+                row["name"],
+                row["kind"],
+                _fmt(row["default"]),
+                f"{_fmt(row['train'][0])} .. {_fmt(row['train'][1])}",
+                f"{_fmt(row['ood'][0])} .. {_fmt(row['ood'][1])}",
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     print(f"{cfg.env}")
     for r in rows:

@@ -27,7 +27,9 @@ class EvalConfig:
     goal_offset: int = 25
     budget: int = 50
     policies: list = field(default_factory=lambda: ["mpc", "random", "noop"])
-    planner: dict = field(default_factory=lambda: {"name": "cem", "num_samples": 128, "num_iters": 10, "num_elites": 16})
+    planner: dict = field(
+        default_factory=lambda: {"name": "cem", "num_samples": 128, "num_iters": 10, "num_elites": 16}
+    )
     horizon: int = 8
     replan_every: int = 1
     cost: str = "sum"
@@ -48,8 +50,8 @@ def evaluate(cfg: EvalConfig) -> dict:
     from worldjepa.datasets import open_dataset
     from worldjepa.envs import make_env
     from worldjepa.evaluation.policies import EVAL_POLICIES
-    from worldjepa.evaluation.runner import run_episodes
     from worldjepa.evaluation.report import format_table, summarise, write_results
+    from worldjepa.evaluation.runner import run_episodes
     from worldjepa.evaluation.tasks import build_offset_tasks
     from worldjepa.evaluation.video import write_episode_video
 
@@ -60,19 +62,29 @@ def evaluate(cfg: EvalConfig) -> dict:
     data_path = cfg.data or pre["dataset"]
     ds = open_dataset(data_path)
     if ds.meta["env_id"] != pre["env_id"]:
-        raise DatasetError(f"{data_path} holds {ds.meta['env_id']} but the checkpoint was trained on {pre['env_id']}")
+        raise DatasetError(
+            f"{data_path} holds {ds.meta['env_id']} but the checkpoint was trained on {pre['env_id']}"
+        )
     held_out = pre["val_episodes"] if cfg.data is None else ds.episode_ids.tolist()
     if not held_out:
-        raise ConfigError("the checkpoint has no held-out episodes (val_fraction=0); pass data=<a separate dataset>")
+        raise ConfigError(
+            "the checkpoint has no held-out episodes (val_fraction=0); pass data=<a separate dataset>"
+        )
     image_size = pre["image_size"][0]
     make = functools.partial(make_env, pre["env_id"], image_size=image_size)
     probe_env = make()
     tasks, excluded = build_offset_tasks(ds, probe_env, held_out, cfg.goal_offset, cfg.episodes, cfg.seed)
     probe_env.close()
     if not tasks:
-        raise DatasetError(f"no valid start/goal pairs in the {len(held_out)} held-out episodes of {data_path}")
+        raise DatasetError(
+            f"no valid start/goal pairs in the {len(held_out)} held-out episodes of {data_path}"
+        )
     if len(tasks) < cfg.episodes:
-        log.warning("only %d tasks (asked for %d): record more episodes for a tighter interval", len(tasks), cfg.episodes)
+        log.warning(
+            "only %d tasks (asked for %d): record more episodes for a tighter interval",
+            len(tasks),
+            cfg.episodes,
+        )
     envs = [make() for _ in tasks]
     low, high = pre["action_low"], pre["action_high"]
     out = Path(cfg.out) if cfg.out else ckpt_dir.parent / "eval"
@@ -81,26 +93,45 @@ def evaluate(cfg: EvalConfig) -> dict:
     try:
         for name in cfg.policies:
             policy = EVAL_POLICIES.get(name)(
-                low=low, high=high, seed=cfg.seed, model=model, preprocess=pre, planner=cfg.planner,
-                horizon=cfg.horizon, replan_every=cfg.replan_every, cost=cfg.cost, device=cfg.device, amp=cfg.amp,
+                low=low,
+                high=high,
+                seed=cfg.seed,
+                model=model,
+                preprocess=pre,
+                planner=cfg.planner,
+                horizon=cfg.horizon,
+                replan_every=cfg.replan_every,
+                cost=cfg.cost,
+                device=cfg.device,
+                amp=cfg.amp,
             )
             t0 = time.perf_counter()
             with tqdm(total=cfg.budget, desc=f"eval {name} ({len(tasks)} envs)", unit="step") as bar:
                 record = cfg.video and name == cfg.policies[0]
-                results, act_time = run_episodes(envs, tasks, policy, cfg.budget, record_frames=record, progress=bar)
+                results, act_time = run_episodes(
+                    envs, tasks, policy, cfg.budget, record_frames=record, progress=bar
+                )
             summaries.append(summarise(name, results, act_time, cfg.budget))
             per_episode[name] = [r.to_json() for r in results]
-            log.info("%s: %d/%d in %.1fs", name, summaries[-1]["successes"], len(results), time.perf_counter() - t0)
+            log.info(
+                "%s: %d/%d in %.1fs", name, summaries[-1]["successes"], len(results), time.perf_counter() - t0
+            )
             if record:
-                for task, r in list(zip(tasks, results))[: cfg.video_max]:
-                    write_episode_video(out / "videos" / f"{name}_ep{task.episode_idx:05d}.mp4",
-                                        r.frames, task.goal_pixels, r.steps_to_success)
+                for task, r in list(zip(tasks, results, strict=True))[: cfg.video_max]:
+                    write_episode_video(
+                        out / "videos" / f"{name}_ep{task.episode_idx:05d}.mp4",
+                        r.frames,
+                        task.goal_pixels,
+                        r.steps_to_success,
+                    )
     finally:
         for env in envs:
             env.close()
 
-    title = (f"{pre['env_id']}: {len(tasks)} held-out episodes, goal +{cfg.goal_offset} steps, "
-             f"budget {cfg.budget} ({len(excluded)} excluded: start already at goal or too short)")
+    title = (
+        f"{pre['env_id']}: {len(tasks)} held-out episodes, goal +{cfg.goal_offset} steps, "
+        f"budget {cfg.budget} ({len(excluded)} excluded: start already at goal or too short)"
+    )
     table = format_table(summaries, title)
     print(table)
     payload = {
@@ -111,11 +142,16 @@ def evaluate(cfg: EvalConfig) -> dict:
         "excluded_episodes": excluded,
         "summary": summaries,
         "episodes": per_episode,
-        "tasks": [{"episode_idx": t.episode_idx, "start_step": t.start_step,
-                   "start_state": np.asarray(t.start_state).tolist(), "goal_state": np.asarray(t.goal_state).tolist()}
-                  for t in tasks],
+        "tasks": [
+            {
+                "episode_idx": t.episode_idx,
+                "start_step": t.start_step,
+                "start_state": np.asarray(t.start_state).tolist(),
+                "goal_state": np.asarray(t.goal_state).tolist(),
+            }
+            for t in tasks
+        ],
     }
     path = write_results(out, payload)
     log.info("wrote %s", path)
     return payload
-

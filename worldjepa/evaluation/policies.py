@@ -43,8 +43,20 @@ class NoopPolicy:
 
 
 @EVAL_POLICIES.register("mpc")
-def mpc_policy(low, high, seed: int, model, preprocess: dict, planner: dict, horizon: int,
-               replan_every: int, cost: str, device: str, amp: str = "none", **_):
+def mpc_policy(
+    low,
+    high,
+    seed: int,
+    model,
+    preprocess: dict,
+    planner: dict,
+    horizon: int,
+    replan_every: int,
+    cost: str,
+    device: str,
+    amp: str = "none",
+    **_,
+):
     """Receding-horizon planning in latent space with the checkpoint's model."""
     import torch
 

@@ -25,7 +25,9 @@ def summarise(name: str, results, act_time: float, budget: int) -> dict:
 
 
 def format_table(summaries: list[dict], title: str) -> str:
-    header = f"{'policy':<8} {'success':>8} {'95% CI':>15} {'n':>4} {'steps to success':>17} {'time/step':>10}"
+    header = (
+        f"{'policy':<8} {'success':>8} {'95% CI':>15} {'n':>4} {'steps to success':>17} {'time/step':>10}"
+    )
     lines = [title, header, "-" * len(header)]
     for s in summaries:
         lo, hi = s["ci95"]

@@ -34,7 +34,7 @@ def run_episodes(envs, tasks, policy, budget: int, record_frames: bool = False, 
     Success is the env's own ``info["is_success"]`` at any step; every episode is counted.
     Returns (list[EpisodeResult], seconds spent inside policy.act).
     """
-    obs = [env.reset(options=t.reset_options(env))[0] for env, t in zip(envs, tasks)]
+    obs = [env.reset(options=t.reset_options(env))[0] for env, t in zip(envs, tasks, strict=True)]
     policy.reset(np.stack([t.goal_pixels for t in tasks]))
     n = len(tasks)
     success_at: list[int | None] = [None] * n
@@ -56,7 +56,9 @@ def run_episodes(envs, tasks, policy, budget: int, record_frames: bool = False, 
         if progress is not None:
             progress.update(1)
     results = [
-        EpisodeResult(t.episode_idx, t.start_step, success_at[i] is not None, success_at[i], distance[i], frames[i])
+        EpisodeResult(
+            t.episode_idx, t.start_step, success_at[i] is not None, success_at[i], distance[i], frames[i]
+        )
         for i, t in enumerate(tasks)
     ]
     return results, act_time

@@ -43,7 +43,11 @@ def build_offset_tasks(ds, env, episode_ids, offset: int, max_tasks: int, seed: 
             excluded.append(ep)
             continue
         data = ds.read_episode(ep, columns=["state"])
-        factors = json.loads(episodes[ep]["factors"]) if isinstance(episodes[ep]["factors"], str) else episodes[ep]["factors"]
+        factors = (
+            json.loads(episodes[ep]["factors"])
+            if isinstance(episodes[ep]["factors"], str)
+            else episodes[ep]["factors"]
+        )
         starts = rng.permutation(length - offset)[:tries]
         chosen = None
         for t0 in starts:
@@ -59,7 +63,7 @@ def build_offset_tasks(ds, env, episode_ids, offset: int, max_tasks: int, seed: 
     if tasks:
         rows = np.array([int(episodes[t.episode_idx]["start_row"]) + t.start_step + offset for t in tasks])
         goals = ds.take_frames(rows)
-        for task, goal in zip(tasks, goals):
+        for task, goal in zip(tasks, goals, strict=True):
             task.goal_pixels = goal
     return tasks, excluded
 

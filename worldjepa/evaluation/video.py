@@ -17,8 +17,9 @@ def side_by_side(frame: np.ndarray, goal: np.ndarray, scale: int = 4, success: b
     return img
 
 
-def write_episode_video(path: Path, frames: list[np.ndarray], goal: np.ndarray, success_at: int | None,
-                        fps: int = 10) -> Path:
+def write_episode_video(
+    path: Path, frames: list[np.ndarray], goal: np.ndarray, success_at: int | None, fps: int = 10
+) -> Path:
     import warnings
 
     import imageio.v2 as imageio

@@ -8,8 +8,18 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("step", "loss", "pred_loss", "sigreg_loss", "rank", "grad_norm", "lr", "steps_per_s",
-           "val_pred_loss", "val_copy_loss")
+COLUMNS = (
+    "step",
+    "loss",
+    "pred_loss",
+    "sigreg_loss",
+    "rank",
+    "grad_norm",
+    "lr",
+    "steps_per_s",
+    "val_pred_loss",
+    "val_copy_loss",
+)
 
 
 class MetricsLogger:
@@ -61,7 +71,11 @@ def plot_metrics(csv_path: str | Path) -> Path | None:
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
     ax = axes[0]
     ax.plot(m["step"], m["pred_loss"], label="train pred MSE")
-    val = [(s, v, c) for s, v, c in zip(m["step"], m["val_pred_loss"], m["val_copy_loss"]) if not math.isnan(v)]
+    val = [
+        (s, v, c)
+        for s, v, c in zip(m["step"], m["val_pred_loss"], m["val_copy_loss"], strict=True)
+        if not math.isnan(v)
+    ]
     if val:
         ax.plot([s for s, _, _ in val], [v for _, v, _ in val], "o-", label="held-out pred MSE")
         ax.plot([s for s, _, _ in val], [c for _, _, c in val], "x--", label="held-out 'no change' MSE")

