@@ -7,7 +7,7 @@ Names are resolved lazily so that ``import worldjepa.datasets`` imports neither 
 
 from __future__ import annotations
 
-import importlib
+from worldjepa.lazy import lazy_exports
 
 # public name -> submodule that defines it
 _EXPORTS = {
@@ -23,14 +23,4 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'worldjepa.datasets' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -60,8 +60,7 @@ def mpc_policy(
     """Receding-horizon planning in latent space with the checkpoint's model."""
     import torch
 
-    from worldjepa.planners.base import make_planner
-    from worldjepa.planners.mpc import MPCPolicy
+    from worldjepa.planners import MPCPolicy, make_planner
 
     kwargs = dict(planner)
     name = kwargs.pop("name")

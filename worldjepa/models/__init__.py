@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from worldjepa.lazy import lazy_exports
 
 _EXPORTS = {
     "ENCODERS": "encoders",
@@ -19,9 +18,4 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'worldjepa.models' has no attribute '{name}'")
-    return getattr(importlib.import_module(f"worldjepa.models.{_EXPORTS[name]}"), name)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
