@@ -2,8 +2,14 @@
 
 Every ``frameskip`` env steps (a block boundary) the policy encodes the current frame into its
 history; every ``replan_every`` blocks it re-plans a ``horizon``-block action sequence by
-minimising the distance between the imagined final latent and the goal latent. Between
-boundaries it replays the current block one env step at a time.
+minimising the latent goal distance (``planners.costs``). Between boundaries it replays the
+current block one env step at a time.
+
+``hold_actions`` makes the planner search one action per block, held for its ``frameskip``
+env steps (action repeat): A dims per block instead of fs*A. Independent per-step samples
+average out within a block, so sampled plans barely move the agent and look nothing like
+the smooth demonstrations the model learnt from; held actions explore ~sqrt(fs) further
+with fs times fewer dimensions to search.
 """
 
 from __future__ import annotations
@@ -32,17 +38,18 @@ class LatentDynamics(Protocol):
         ...
 
 
-def _block_bound(value, action_dim: int, frameskip: int, device: torch.device) -> Tensor:
-    """A per-step bound (scalar or (A,)) -> (fs*A,), tiled to match the step-major block layout."""
+def _block_bound(value, action_dim: int, tile: int, device: torch.device) -> Tensor:
+    """A per-step bound (scalar or (A,)) -> (tile*A,), tiled to match the step-major block layout."""
     per_step = torch.tensor(np.broadcast_to(np.asarray(value, np.float32), (action_dim,)), device=device)
-    return repeat(per_step, "a -> (f a)", f=frameskip)
+    return repeat(per_step, "a -> (f a)", f=tile)
 
 
 class MPCPolicy:
     """Receding-horizon planner-in-the-loop. ``act`` maps frames (B, H, W, 3) -> actions (B, A).
 
-    Actions are in raw env units (the world model normalises them itself); the planner works
-    on blocks of fs*A values laid out step-major, bounded by ``action_low/high`` tiled over fs.
+    Actions are in raw env units (the world model normalises them itself). The planner works
+    on blocks of P values per horizon step, bounded by ``action_low/high``: P = fs*A laid out
+    step-major, or P = A with ``hold_actions`` (one action held for the whole block).
     """
 
     def __init__(
@@ -58,6 +65,7 @@ class MPCPolicy:
         num_hist: int = 3,
         replan_every: int = 1,
         cost_mode: str = "terminal",
+        hold_actions: bool = False,
         device: str | torch.device = "cpu",
         autocast_dtype: torch.dtype | None = None,
     ):
@@ -66,13 +74,15 @@ class MPCPolicy:
         self.model, self.planner = model, planner
         self.horizon, self.frameskip, self.action_dim = horizon, frameskip, action_dim
         self.num_hist, self.replan_every, self.cost_mode = num_hist, replan_every, cost_mode
+        self.hold_actions = hold_actions
         self.device = torch.device(device)
         # bf16 rollouts plan ~1.5-2x faster on CPUs with avx512_bf16/AMX and on GPUs; on a
         # dim-128 predictor the CEM elites agree ~98% with float32. Off by default.
         self.autocast_dtype = autocast_dtype
+        tile = 1 if hold_actions else frameskip
         self.bounds = (
-            _block_bound(action_low, action_dim, frameskip, self.device),
-            _block_bound(action_high, action_dim, frameskip, self.device),
+            _block_bound(action_low, action_dim, tile, self.device),
+            _block_bound(action_high, action_dim, tile, self.device),
         )
         if isinstance(model, torch.nn.Module):
             model.eval()  # BatchNorm running stats, no dropout
@@ -92,14 +102,19 @@ class MPCPolicy:
         self.z_goal = self._encode(goal_pixels)  # (B, D)
         self._z_hist: Tensor | None = None  # (B, n <= num_hist, D) latents at block boundaries
         self._a_hist: Tensor | None = None  # (B, n-1, fs*A) blocks executed between them
-        self._plan: Tensor | None = None  # (B, horizon, fs*A), the plan being executed
+        self._plan: Tensor | None = None  # (B, horizon, P), the plan being executed
         self._blocks_done = 0  # blocks of self._plan already executed
         self._block: Tensor | None = None  # (B, fs, A), the block being executed
         self._step = 0  # env steps since reset
         self.total_plan_time = 0.0
 
+    def _to_blocks(self, plan: Tensor) -> Tensor:
+        """plan: (..., P) planner space -> (..., fs*A) env-step blocks."""
+        return repeat(plan, "... a -> ... (f a)", f=self.frameskip) if self.hold_actions else plan
+
     def _cost(self, actions: Tensor) -> Tensor:
-        """actions: (B, S, horizon, fs*A) -> (B, S)."""
+        """actions: (B, S, horizon, P) planner space -> (B, S)."""
+        actions = self._to_blocks(actions)
         if self.autocast_dtype is None:
             z_pred = self.model.rollout(self._z_hist, actions, self._a_hist)
         else:
@@ -142,7 +157,7 @@ class MPCPolicy:
             self._push_history(self._encode(pixels))
             if self._plan is None or self._blocks_done >= self.replan_every:
                 self._replan()
-            block = self._plan[:, self._blocks_done]  # (B, fs*A)
+            block = self._to_blocks(self._plan[:, self._blocks_done])  # (B, fs*A)
             self._block = rearrange(block, "b (f a) -> b f a", f=fs)
             self._blocks_done += 1
         action = self._block[:, self._step % fs]

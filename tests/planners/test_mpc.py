@@ -89,3 +89,23 @@ def test_replan_every_and_real_world_model_smoke():
     actions = np.stack([policy.act(frames()) for _ in range(4 * FS)])  # 4 blocks
     assert actions.shape == (4 * FS, 2, A) and np.all(np.abs(actions) <= 2)
     assert planner.num_calls == 2  # blocks 0 and 2
+
+
+def test_hold_actions_repeats_one_action_per_block_and_reaches_the_goal():
+    start = np.array([[-0.6, 0.5], [0.3, 0.3]], np.float32)
+    goal = np.array([[0.5, -0.4], [-0.5, 0.6]], np.float32)
+    model = LinearToyModel()
+    policy = make_policy(model, cost_mode="sum", hold_actions=True)
+    assert policy.bounds[0].shape == (A,)  # the planner searches A dims per block, not FS*A
+    policy.reset(render(goal))
+    state, executed = start.copy(), []
+    for _ in range(20 * FS):
+        action = policy.act(render(state))
+        executed.append(action)
+        state = np.clip(state + DT * action, -1, 1)
+    blocks = rearrange(np.stack(executed, 1), "b (k f) a -> b k f a", f=FS)
+    assert np.allclose(blocks, blocks[:, :, :1])  # every env step of a block repeats its action
+    assert np.abs(state - goal).max() < 0.05
+    # The model still receives full env-step blocks in its context.
+    _, a_ctx = model.rollout_calls[-1]
+    assert a_ctx.shape == (2, 2, FS * A)

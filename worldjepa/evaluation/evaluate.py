@@ -28,11 +28,12 @@ class EvalConfig:
     budget: int = 50
     policies: list = field(default_factory=lambda: ["mpc", "random", "noop"])
     planner: dict = field(
-        default_factory=lambda: {"name": "cem", "num_samples": 128, "num_iters": 10, "num_elites": 16}
+        default_factory=lambda: {"name": "cem", "num_samples": 64, "num_iters": 6, "num_elites": 8}
     )
     horizon: int = 8
     replan_every: int = 1
     cost: str = "sum"
+    hold_actions: bool = True  # plan one action per block, held for frameskip env steps
     seed: int = 0
     device: str = "cpu"
     amp: str = "bf16"  # bf16 autocast in planning rollouts (~1.5x faster on CPU) | none
@@ -102,6 +103,7 @@ def evaluate(cfg: EvalConfig) -> dict:
                 horizon=cfg.horizon,
                 replan_every=cfg.replan_every,
                 cost=cfg.cost,
+                hold_actions=cfg.hold_actions,
                 device=cfg.device,
                 amp=cfg.amp,
             )

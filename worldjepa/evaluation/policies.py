@@ -54,6 +54,7 @@ def mpc_policy(
     replan_every: int,
     cost: str,
     device: str,
+    hold_actions: bool = False,
     amp: str = "none",
     **_,
 ):
@@ -75,6 +76,7 @@ def mpc_policy(
         num_hist=preprocess["num_hist"],
         replan_every=replan_every,
         cost_mode=cost,
+        hold_actions=hold_actions,
         device=device,
         autocast_dtype=torch.bfloat16 if amp == "bf16" else None,
     )
