@@ -30,6 +30,7 @@ class EnvSpec:
     entry_point: str
     factors: str
     max_episode_steps: int
+    expert: str  # the registered scripted policy that `policy=expert` means for this env
 
 
 _ENVS: dict[str, EnvSpec] = {
@@ -37,6 +38,13 @@ _ENVS: dict[str, EnvSpec] = {
         entry_point="worldjepa.envs.tworoom:TwoRoomEnv",
         factors="worldjepa.envs.tworoom_layout:TWOROOM_FACTORS",
         max_episode_steps=100,
+        expert="tworoom_expert",
+    ),
+    "worldjepa/Reacher-v0": EnvSpec(
+        entry_point="worldjepa.envs.reacher:ReacherEnv",
+        factors="worldjepa.envs.reacher_layout:REACHER_FACTORS",
+        max_episode_steps=100,
+        expert="reacher_expert",
     ),
 }
 ENV_IDS: tuple[str, ...] = tuple(_ENVS)
@@ -65,4 +73,14 @@ def env_factor_space(env_id: str) -> FactorSpace:
     return getattr(importlib.import_module(module), attr)
 
 
-__all__ = ["ENV_IDS", "EnvSpec", "env_factor_space", "make_env"]
+def expert_policy_name(env: gymnasium.Env) -> str:
+    """The registered scripted expert of a worldjepa env (made with ``make_env``)."""
+    env_id = env.spec.id if env.spec is not None else None
+    if env_id not in _ENVS:
+        raise EnvError(
+            f"'expert' names a worldjepa env's own expert; {env_id or type(env).__name__} has none"
+        )
+    return _ENVS[env_id].expert
+
+
+__all__ = ["ENV_IDS", "EnvSpec", "env_factor_space", "expert_policy_name", "make_env"]

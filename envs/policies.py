@@ -1,6 +1,6 @@
 """Data-collection policies: act on ONE env with numpy, each from its own seeded generator.
 
-    policy = make_policy("expert", env, seed=0)
+    policy = make_policy("expert", env, seed=0)   # "expert" = the env's own scripted expert
     obs, info = env.reset(seed=0); policy.reset(obs, info)
     action = policy(obs, info)            # (2,) float32 in the action space
 
@@ -13,6 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
+from worldjepa.envs import reacher_layout as RL
 from worldjepa.envs import tworoom_layout as L
 from worldjepa.errors import EnvError
 from worldjepa.registry import Registry
@@ -30,7 +31,13 @@ POLICIES: Registry[type] = Registry("policy")
 
 
 def make_policy(name: str, env, seed: int, **kwargs) -> Policy:
-    """Build a registered policy for ``env`` (wrapped or not); kwargs go to its constructor."""
+    """Build a registered policy for ``env`` (wrapped or not); kwargs go to its constructor.
+
+    ``"expert"`` names the env's own scripted expert (its ``EnvSpec.expert``)."""
+    if name == "expert":
+        from worldjepa.envs import expert_policy_name
+
+        name = expert_policy_name(env)
     return POLICIES.get(name)(env, seed=seed, **kwargs)
 
 
@@ -50,7 +57,26 @@ class RandomPolicy:
         return self.rng.uniform(self.low, self.high).astype(np.float32)
 
 
-@POLICIES.register("expert")
+class ARNoise:
+    """AR(1) (discrete Ornstein-Uhlenbeck) noise of stationary std ``scale`` and per-step
+    correlation ``corr``: scripted experts wander smoothly rather than jitter."""
+
+    def __init__(self, rng: np.random.Generator, dim: int, scale: float, corr: float):
+        if not 0.0 <= corr < 1.0:
+            raise ValueError(f"noise_corr must be in [0, 1), got {corr}")
+        self.rng, self.dim, self.scale, self.corr = rng, dim, scale, corr
+        self.value = np.zeros(dim)
+
+    def reset(self) -> None:
+        self.value = self.rng.normal(0.0, self.scale, self.dim)
+
+    def __call__(self) -> np.ndarray:
+        rho = self.corr
+        self.value = rho * self.value + np.sqrt(1 - rho**2) * self.rng.normal(0.0, self.scale, self.dim)
+        return self.value
+
+
+@POLICIES.register("tworoom_expert")
 class TwoRoomExpert:
     """Noisy scripted TwoRoom expert: PD control toward a waypoint, through the door if needed.
 
@@ -73,12 +99,10 @@ class TwoRoomExpert:
         kd: float = 0.6,
         approach: float = 0.3,
     ):
-        if not 0.0 <= noise_corr < 1.0:
-            raise ValueError(f"noise_corr must be in [0, 1), got {noise_corr}")
-        self.noise, self.noise_corr, self.kp, self.kd, self.approach = noise, noise_corr, kp, kd, approach
+        self.kp, self.kd, self.approach = kp, kd, approach
         self.success_radius = float(getattr(env.unwrapped, "success_radius", 0.15))
         self.rng = np.random.default_rng(seed)
-        self._eps = np.zeros(2)
+        self.noise = ARNoise(self.rng, 2, noise, noise_corr)
         self._env_goal = np.zeros(2)
         self._target = np.zeros(2)
         self._chasing_env_goal = True
@@ -89,7 +113,7 @@ class TwoRoomExpert:
             raise EnvError(
                 f"the TwoRoom expert needs info['factors'] with {sorted(missing)}; is this TwoRoom?"
             )
-        self._eps = self.rng.normal(0.0, self.noise, 2)
+        self.noise.reset()
         self._env_goal = np.asarray(info["goal"], dtype=np.float64).copy()
         self._target, self._chasing_env_goal = self._env_goal.copy(), True
 
@@ -104,9 +128,7 @@ class TwoRoomExpert:
             self._target, self._chasing_env_goal = L.sample_free_position(self.rng), False
         factors = info["factors"]
         waypoint = self.waypoint(pos, self._target, factors["door_position"], factors["door_width"])
-        rho = self.noise_corr
-        self._eps = rho * self._eps + np.sqrt(1 - rho**2) * self.rng.normal(0.0, self.noise, 2)
-        action = self.kp * (waypoint - pos) - self.kd * vel + self._eps
+        action = self.kp * (waypoint - pos) - self.kd * vel + self.noise()
         return np.clip(action, -1.0, 1.0).astype(np.float32)
 
     def waypoint(self, pos: np.ndarray, target: np.ndarray, door_y: float, door_w: float) -> np.ndarray:
@@ -126,3 +148,43 @@ class TwoRoomExpert:
         if aligned and abs(pos[0]) < self.approach + 0.05:
             return target if there == 0 else past
         return np.array([here * self.approach, door_y])
+
+
+@POLICIES.register("reacher_expert")
+class ReacherExpert:
+    """Noisy scripted Reacher expert: joint-space PD toward the inverse kinematics of its target.
+
+    The target is the env's goal; once the fingertip is there, it draws fresh reachable
+    targets and keeps moving, so recorded episodes never stall. The elbow keeps the bend
+    it has (no flips through the singular straight arm).
+    """
+
+    def __init__(
+        self, env, seed: int, noise: float = 0.3, noise_corr: float = 0.85, kp: float = 3.0, kd: float = 0.3
+    ):
+        self.kp, self.kd = kp, kd
+        self.success_radius = float(getattr(env.unwrapped, "success_radius", 0.03))
+        self.rng = np.random.default_rng(seed)
+        self.noise = ARNoise(self.rng, 2, noise, noise_corr)
+        self._env_goal = np.zeros(2)
+        self._target = np.zeros(2)
+
+    def reset(self, obs: dict, info: dict) -> None:
+        self.noise.reset()
+        self._env_goal = np.asarray(info["goal"], dtype=np.float64).copy()
+        self._target = self._env_goal.copy()
+
+    def __call__(self, obs: dict, info: dict) -> np.ndarray:
+        """info["state"] (8,), info["goal"] (2,), info["factors"] -> action (2,) float32."""
+        state = np.asarray(info["state"], dtype=np.float64)
+        q, dq, tip = state[:2], state[2:4], state[6:8]
+        l1, l2 = info["factors"]["link1_length"], info["factors"]["link2_length"]
+        goal = np.asarray(info["goal"], dtype=np.float64)
+        if not np.array_equal(goal, self._env_goal):  # set_goal() mid-episode: chase the new goal
+            self._env_goal, self._target = goal.copy(), goal.copy()
+        if np.linalg.norm(tip - self._target) < self.success_radius:
+            self._target = RL.sample_target(self.rng, l1, l2)
+        q_star = RL.inverse_kinematics(self._target, l1, l2, elbow=1.0 if q[1] >= 0 else -1.0)
+        error = np.array([RL.wrap_angle(q_star[0] - q[0]), q_star[1] - q[1]])
+        action = self.kp * error - self.kd * dq + self.noise()
+        return np.clip(action, -1.0, 1.0).astype(np.float32)

@@ -1,7 +1,11 @@
 """Record rollouts of an env + scripted policy into a Lance dataset (the ``collect`` command).
 
+With ``num_envs > 1`` the envs step (and render) in gymnasium ``AsyncVectorEnv`` worker
+processes while the parent runs the policies and writes Lance; ``forkserver`` workers, because
+a forked child of a process that holds an EGL context or a Lance handle can hang or crash.
 Episodes are committed every ``commit_every`` episodes; each commit is one atomic Lance
-append, so a crash or Ctrl-C loses at most the episodes not yet committed.
+append, so a crash or Ctrl-C loses at most the episodes not yet committed. An episode's
+recording depends only on its seed, so any ``num_envs`` records the same dataset.
 """
 
 from __future__ import annotations
@@ -29,40 +33,135 @@ class CollectConfig:
     out: str = "data/tworoom"
     commit_every: int = 20
     mode: str = "create"
+    num_envs: int = 1  # > 1: step and render envs in this many worker processes
 
     def __post_init__(self):
         if self.episodes < 1:
             raise ConfigError(f"episodes must be >= 1, got {self.episodes}")
+        if self.num_envs < 1:
+            raise ConfigError(f"num_envs must be >= 1, got {self.num_envs}")
         if self.mode not in ("create", "append", "overwrite"):
             raise ConfigError(f"mode must be create, append or overwrite, got '{self.mode}'")
 
 
+class EpisodeBuffer:
+    """Accumulates one episode's steps; ``arrays()`` stacks them into the writer's columns."""
+
+    def __init__(self):
+        self.pixels, self.action, self.proprio, self.state, self.is_success = [], [], [], [], []
+
+    def add(self, obs: dict, info: dict, action) -> None:
+        self.pixels.append(obs["pixels"])
+        self.proprio.append(obs["proprio"])
+        self.state.append(info["state"])
+        self.is_success.append(bool(info["is_success"]))
+        self.action.append(action)
+
+    def arrays(self) -> dict:
+        import numpy as np
+
+        return {
+            "pixels": np.stack(self.pixels),
+            "action": np.stack(self.action).astype(np.float32),
+            "proprio": np.stack(self.proprio).astype(np.float32),
+            "state": np.stack(self.state).astype(np.float32),
+            "is_success": np.array(self.is_success, dtype=bool),
+        }
+
+
+def policy_seed(seed: int) -> int:
+    # Offset from the env's seed: env and policy both use PCG64, and equal seeds would
+    # correlate the start position with the policy noise.
+    return seed + 2**31
+
+
 def record_episode(env, policy, seed: int):
-    """Run one episode to truncation. Returns (arrays dict, realised factors)."""
+    """Run one episode to its end. Returns (arrays dict, realised factors)."""
     import numpy as np
 
     obs, info = env.reset(seed=seed)
     policy.reset(obs, info)
-    pixels, actions, proprio, states, success = [], [], [], [], []
-    factors = info["factors"]
+    buffer, factors = EpisodeBuffer(), info["factors"]
     while True:
         action = np.asarray(policy(obs, info), dtype=np.float32)
-        pixels.append(obs["pixels"])
-        proprio.append(obs["proprio"])
-        states.append(info["state"])
-        success.append(bool(info["is_success"]))
-        actions.append(action)
+        buffer.add(obs, info, action)
         obs, _, terminated, truncated, info = env.step(action)
         if terminated or truncated:
             break
-    arrays = {
-        "pixels": np.stack(pixels),
-        "action": np.stack(actions),
-        "proprio": np.stack(proprio).astype(np.float32),
-        "state": np.stack(states).astype(np.float32),
-        "is_success": np.array(success, dtype=bool),
-    }
-    return arrays, factors
+    return buffer.arrays(), factors
+
+
+def _sequential_episodes(cfg: CollectConfig, env, seeds: list[int]):
+    """Yield (arrays, seed, factors) per episode, stepping ``env`` in this process."""
+    from worldjepa.envs.policies import make_policy
+
+    for seed in seeds:
+        policy = make_policy(cfg.policy, env, seed=policy_seed(seed), **cfg.policy_kwargs)
+        arrays, factors = record_episode(env, policy, seed)
+        yield arrays, seed, factors
+
+
+def unbatch(infos: dict, i: int) -> dict:
+    """The i-th env's entries of a vector env's info dict (its ``_key`` masks dropped)."""
+    out = {}
+    for key, value in infos.items():
+        if key.startswith("_"):
+            continue
+        if isinstance(value, dict):
+            out[key] = unbatch(value, i)
+        else:
+            item = value[i]
+            out[key] = item.item() if hasattr(item, "item") and getattr(item, "ndim", 1) == 0 else item
+    return out
+
+
+def _vector_episodes(cfg: CollectConfig, env, seeds: list[int]):
+    """Yield (arrays, seed, factors) per episode, ``cfg.num_envs`` episodes at a time, with the
+    envs stepping and rendering in AsyncVectorEnv workers. ``env`` (never rendered) gives
+    the policies their spaces."""
+    import functools
+
+    import gymnasium
+    import numpy as np
+
+    from worldjepa.envs import make_env
+    from worldjepa.envs.policies import make_policy
+
+    k = min(cfg.num_envs, len(seeds))
+    factory = functools.partial(make_env, cfg.env, image_size=cfg.image_size, factor_split=cfg.factors)
+    venv = gymnasium.vector.AsyncVectorEnv([factory] * k, context="forkserver")
+    try:
+        for start in range(0, len(seeds), k):
+            batch = seeds[start : start + k]
+            # A short last round still steps all k workers (a vector env resets them all);
+            # the surplus envs replay real seeds and their steps are simply not recorded.
+            round_seeds = batch + batch[: k - len(batch)] if len(batch) < k else batch
+            obs, infos = venv.reset(seed=round_seeds)
+            per_env = [unbatch({"o": obs, "i": infos}, i) for i in range(k)]
+            policies = [
+                make_policy(cfg.policy, env, seed=policy_seed(s), **cfg.policy_kwargs) for s in round_seeds
+            ]
+            for policy, p in zip(policies, per_env, strict=True):
+                policy.reset(p["o"], p["i"])
+            buffers = [EpisodeBuffer() for _ in range(k)]
+            factors = [p["i"]["factors"] for p in per_env]
+            done = np.zeros(k, dtype=bool)
+            while not done.all():
+                actions = np.stack(
+                    [
+                        np.asarray(pol(p["o"], p["i"]), np.float32)
+                        for pol, p in zip(policies, per_env, strict=True)
+                    ]
+                )
+                for i in np.flatnonzero(~done):
+                    buffers[i].add(per_env[i]["o"], per_env[i]["i"], actions[i])
+                obs, _, terminated, truncated, infos = venv.step(actions)
+                done |= terminated | truncated
+                per_env = [unbatch({"o": obs, "i": infos}, i) for i in range(k)]
+            for i, seed in enumerate(batch):
+                yield buffers[i].arrays(), seed, factors[i]
+    finally:
+        venv.close()
 
 
 def collect(cfg: CollectConfig) -> Path:
@@ -71,7 +170,6 @@ def collect(cfg: CollectConfig) -> Path:
 
     from worldjepa.datasets import DatasetWriter
     from worldjepa.envs import make_env
-    from worldjepa.envs.policies import make_policy
 
     out = Path(cfg.out)
     if cfg.mode == "overwrite" and out.exists():
@@ -92,15 +190,13 @@ def collect(cfg: CollectConfig) -> Path:
         extra={"policy": cfg.policy, "policy_kwargs": cfg.policy_kwargs, "factor_split": cfg.factors},
         mode="append" if cfg.mode == "append" else "create",
     )
+    seeds = [cfg.seed * 1_000_003 + i for i in range(cfg.episodes)]  # distinct, reproducible
+    episodes = (_vector_episodes if cfg.num_envs > 1 else _sequential_episodes)(cfg, env, seeds)
     t0, frames, successes = time.perf_counter(), 0, 0
+    desc = f"collect {cfg.env}" + (f" x{cfg.num_envs} envs" if cfg.num_envs > 1 else "")
     try:
-        with writer, tqdm(total=cfg.episodes, desc=f"collect {cfg.env}", unit="ep") as bar:
-            for i in range(cfg.episodes):
-                seed = cfg.seed * 1_000_003 + i  # distinct, reproducible per-episode seeds
-                # Offset the policy's seed: env and policy both use PCG64, and equal seeds would
-                # correlate the start position with the policy noise.
-                policy = make_policy(cfg.policy, env, seed=seed + 2**31, **cfg.policy_kwargs)
-                arrays, factors = record_episode(env, policy, seed)
+        with writer, tqdm(total=cfg.episodes, desc=desc, unit="ep") as bar:
+            for i, (arrays, seed, factors) in enumerate(episodes):
                 writer.add_episode(**arrays, seed=seed, factors=factors)
                 frames += len(arrays["action"])
                 successes += bool(arrays["is_success"].any())
@@ -111,6 +207,7 @@ def collect(cfg: CollectConfig) -> Path:
                     fps=f"{frames / (time.perf_counter() - t0):.0f}", success=f"{successes / (i + 1):.0%}"
                 )
     finally:
+        episodes.close()  # stops the vector env's workers now, not at garbage collection
         env.close()
     log.info(
         "recorded %d episodes (%d frames, %.0f frames/s, policy success %.0f%%) to %s",

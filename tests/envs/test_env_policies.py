@@ -36,7 +36,7 @@ def _cross_room_episode(env, policy_name: str, seed: int, factors=None):
 
 
 def test_registry():
-    assert {"random", "expert"} <= set(POLICIES.names())
+    assert {"random", "tworoom_expert", "reacher_expert"} <= set(POLICIES.names())
     with pytest.raises(ValueError, match="unknown policy 'greedy'; available"):
         make_policy("greedy", None, seed=0)
 

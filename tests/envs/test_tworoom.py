@@ -186,8 +186,8 @@ def test_set_goal_and_errors(env):
 
 
 def test_registry_ids_and_unknown_id():
-    assert ENV_IDS == (ENV_ID,) and ENV_ID in gymnasium.registry
-    with pytest.raises(EnvError, match=r"unknown env 'Nope-v0'; available: worldjepa/TwoRoom-v0"):
+    assert ENV_ID in ENV_IDS and all(env_id in gymnasium.registry for env_id in ENV_IDS)
+    with pytest.raises(EnvError, match=r"unknown env 'Nope-v0'; available: worldjepa/TwoRoom-v0, "):
         make_env("Nope-v0")
     with pytest.raises(EnvError):
         env_factor_space("Nope-v0")
