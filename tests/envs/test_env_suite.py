@@ -4,10 +4,10 @@ import pickle
 
 import numpy as np
 import pytest
+from envs_rollouts import success_rate
 from gymnasium.utils.env_checker import check_env
 
 from worldjepa.envs import ENV_IDS, env_factor_space, make_env
-from worldjepa.envs.policies import make_policy
 from worldjepa.errors import EnvError
 
 
@@ -132,18 +132,7 @@ def test_invalid_options_raise_named_errors(env):
 
 
 def test_expert_reaches_goals_far_more_often_than_random(env):
-    def success_rate(name: str) -> float:
-        hits = []
-        for seed in range(8):
-            obs, info = env.reset(seed=seed, options={"factors": "train"})
-            policy = make_policy(name, env, seed=seed + 100)
-            policy.reset(obs, info)
-            reached = False
-            for _ in range(60):
-                obs, _, _, _, info = env.step(policy(obs, info))
-                reached |= info["is_success"]
-            hits.append(reached)
-        return float(np.mean(hits))
-
-    expert, random = success_rate("expert"), success_rate("random")
+    train = {"factors": "train"}
+    expert = success_rate(env, "expert", range(8), 60, train)
+    random = success_rate(env, "random", range(8), 60, train)
     assert expert >= 0.85 and expert >= random + 0.5, (expert, random)
