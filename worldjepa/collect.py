@@ -1,8 +1,9 @@
 """Record rollouts of an env + scripted policy into a Lance dataset (the ``collect`` command).
 
-With ``num_envs > 1`` the envs step (and render) in gymnasium ``AsyncVectorEnv`` worker
-processes while the parent runs the policies and writes Lance; ``forkserver`` workers, because
-a forked child of a process that holds an EGL context or a Lance handle can hang or crash.
+With ``num_envs > 1`` whole episodes are recorded (env stepped and rendered, policy run) in
+gymnasium ``AsyncVectorEnv`` worker processes while the parent writes Lance; ``forkserver``
+workers, because a forked child of a process that holds an EGL context or a Lance handle can
+hang or crash.
 Episodes are committed every ``commit_every`` episodes; each commit is one atomic Lance
 append, so a crash or Ctrl-C loses at most the episodes not yet committed. An episode's
 recording depends only on its seed, so any ``num_envs`` records the same dataset.
@@ -101,65 +102,58 @@ def _sequential_episodes(cfg: CollectConfig, env, seeds: list[int]):
         yield arrays, seed, factors
 
 
-def unbatch(infos: dict, i: int) -> dict:
-    """The i-th env's entries of a vector env's info dict (its ``_key`` masks dropped)."""
-    out = {}
-    for key, value in infos.items():
-        if key.startswith("_"):
-            continue
-        if isinstance(value, dict):
-            out[key] = unbatch(value, i)
-        else:
-            item = value[i]
-            out[key] = item.item() if hasattr(item, "item") and getattr(item, "ndim", 1) == 0 else item
-    return out
+def _recorder_env(env_id: str, image_size: int, factor_split: str, policy: str, policy_kwargs: dict):
+    """A worker's env: the env, wrapped so that ``call("record_next")`` records a whole episode."""
+    import gymnasium
+
+    from worldjepa.envs import make_env
+
+    class EpisodeRecorder(gymnasium.Wrapper):
+        """Records one whole episode per call, inside the worker: one round trip per episode
+        instead of one per step (per-step pipes and info pickling cost more than the physics)."""
+
+        next_seed: int | None = None
+
+        def record_next(self):
+            from worldjepa.envs.policies import make_policy
+
+            seed = self.next_seed
+            return record_episode(
+                self.env, make_policy(policy, self.env, seed=policy_seed(seed), **policy_kwargs), seed
+            )
+
+    return EpisodeRecorder(make_env(env_id, image_size=image_size, factor_split=factor_split))
 
 
 def _vector_episodes(cfg: CollectConfig, env, seeds: list[int]):
-    """Yield (arrays, seed, factors) per episode, ``cfg.num_envs`` episodes at a time, with the
-    envs stepping and rendering in AsyncVectorEnv workers. ``env`` (never rendered) gives
-    the policies their spaces."""
+    """Yield (arrays, seed, factors) per episode, ``cfg.num_envs`` episodes at a time, each
+    recorded (stepped, rendered, policy run) inside an AsyncVectorEnv worker. The parent
+    writes round r while the workers record round r + 1."""
     import functools
 
     import gymnasium
-    import numpy as np
-
-    from worldjepa.envs import make_env
-    from worldjepa.envs.policies import make_policy
 
     k = min(cfg.num_envs, len(seeds))
-    factory = functools.partial(make_env, cfg.env, image_size=cfg.image_size, factor_split=cfg.factors)
+    factory = functools.partial(
+        _recorder_env, cfg.env, cfg.image_size, cfg.factors, cfg.policy, dict(cfg.policy_kwargs)
+    )
     venv = gymnasium.vector.AsyncVectorEnv([factory] * k, context="forkserver")
+    rounds = [seeds[i : i + k] for i in range(0, len(seeds), k)]
+
+    def submit(batch: list[int]) -> None:
+        # A short last round still runs all k workers (a vector env calls them all); the
+        # surplus ones replay real seeds and their episodes are dropped.
+        venv.set_attr("next_seed", (batch * k)[:k])
+        venv.call_async("record_next")
+
     try:
-        for start in range(0, len(seeds), k):
-            batch = seeds[start : start + k]
-            # A short last round still steps all k workers (a vector env resets them all);
-            # the surplus envs replay real seeds and their steps are simply not recorded.
-            round_seeds = batch + batch[: k - len(batch)] if len(batch) < k else batch
-            obs, infos = venv.reset(seed=round_seeds)
-            per_env = [unbatch({"o": obs, "i": infos}, i) for i in range(k)]
-            policies = [
-                make_policy(cfg.policy, env, seed=policy_seed(s), **cfg.policy_kwargs) for s in round_seeds
-            ]
-            for policy, p in zip(policies, per_env, strict=True):
-                policy.reset(p["o"], p["i"])
-            buffers = [EpisodeBuffer() for _ in range(k)]
-            factors = [p["i"]["factors"] for p in per_env]
-            done = np.zeros(k, dtype=bool)
-            while not done.all():
-                actions = np.stack(
-                    [
-                        np.asarray(pol(p["o"], p["i"]), np.float32)
-                        for pol, p in zip(policies, per_env, strict=True)
-                    ]
-                )
-                for i in np.flatnonzero(~done):
-                    buffers[i].add(per_env[i]["o"], per_env[i]["i"], actions[i])
-                obs, _, terminated, truncated, infos = venv.step(actions)
-                done |= terminated | truncated
-                per_env = [unbatch({"o": obs, "i": infos}, i) for i in range(k)]
-            for i, seed in enumerate(batch):
-                yield buffers[i].arrays(), seed, factors[i]
+        submit(rounds[0])
+        for r, batch in enumerate(rounds):
+            results = venv.call_wait()
+            if r + 1 < len(rounds):
+                submit(rounds[r + 1])
+            for seed, (arrays, factors) in zip(batch, results, strict=False):
+                yield arrays, seed, factors
     finally:
         venv.close()
 
