@@ -50,6 +50,12 @@ _ENVS: dict[str, EnvSpec] = {
         max_episode_steps=100,
         expert="reacher_expert",
     ),
+    "worldjepa/PushT-v0": EnvSpec(
+        entry_point="worldjepa.envs.pusht:PushTEnv",
+        factors="worldjepa.envs.pusht_layout:PUSHT_FACTORS",
+        max_episode_steps=200,
+        expert="pusht_expert",
+    ),
 }
 ENV_IDS: tuple[str, ...] = tuple(_ENVS)
 
