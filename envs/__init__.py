@@ -56,6 +56,12 @@ _ENVS: dict[str, EnvSpec] = {
         max_episode_steps=200,
         expert="pusht_expert",
     ),
+    "worldjepa/Cube-v0": EnvSpec(
+        entry_point="worldjepa.envs.cube:CubeEnv",
+        factors="worldjepa.envs.cube_layout:CUBE_FACTORS",
+        max_episode_steps=200,
+        expert="cube_expert",
+    ),
 }
 ENV_IDS: tuple[str, ...] = tuple(_ENVS)
 

@@ -28,6 +28,7 @@ COMMANDS: dict[str, Command] = {
     "eval": Command("eval", "plan with a checkpoint (MPC/CEM) on held-out start/goal pairs"),
     "envs": Command("envs", "list the registered environments"),
     "factors": Command("factors", "print an env's factors of variation", positional="env"),
+    "gallery": Command("gallery", "render each env's scene under every factor at OOD (PNG strips)"),
 }
 
 USAGE = f"""worldjepa {__version__}: JEPA world models from pixels, trained with SIGReg.

@@ -98,12 +98,12 @@ def test_physical_factors_change_the_dynamics_and_geometric_ones_the_scene(env):
     makes contact, e.g. pushes the block); an OOD geometric value (a door, a link length, the
     block's size) changes what the camera sees."""
     space = env_factor_space(env.spec.id)
-    base_states, base_pixels = _rollout(env, seed=4, n=40, policy="expert")
+    base_states, base_pixels = _rollout(env, seed=4, n=100, policy="expert")
     for f in space:
         ood = f.sample(np.random.default_rng(0), "ood")
         if f.kind == "physical":
             options = {"factors": {f.name: ood}, "state": base_states[0]}
-            states, _ = _rollout(env, seed=4, n=40, options=options, policy="expert")
+            states, _ = _rollout(env, seed=4, n=100, options=options, policy="expert")
             assert np.abs(states[-1] - base_states[-1]).max() > 1e-3, f.name
         elif f.kind == "geometric":
             _, pixels = _rollout(env, seed=4, n=0, options={"factors": {f.name: ood}})
