@@ -2,8 +2,8 @@
 
 The agent is a sphere on two slide joints (x, y) driven by two motors; it floats just
 above the floor and collides only with the walls. Observations are top-down orthographic
-renders plus proprioception [x, y, vx, vy]. Factors of variation (colours, door geometry,
-mass, damping) are written into the compiled MjModel at reset, so no recompile is needed
+renders plus proprioception [x, y, vx, vy]. Factors of variation (colours, light, door
+geometry, mass, damping) are written into the compiled MjModel at reset, so no recompile is needed
 (``MujocoGoalEnv`` holds the shared machinery).
 
 Physics (defaults): force = GEAR * action, so the terminal speed is GEAR / damping =
@@ -128,6 +128,7 @@ class TwoRoomEnv(MujocoGoalEnv):
         m.geom_rgba[self._geom["agent"], :3] = f["agent_color"]
         m.geom_rgba[self._geom["floor"], :3] = f["floor_color"]
         m.geom_rgba[self._wall_geoms, :3] = f["wall_color"]
+        m.vis.headlight.diffuse[:] = f["light"]
         segments = L.door_segments(f["door_position"], f["door_width"])
         for name, (centre, half) in zip(("door_low", "door_high"), segments, strict=True):
             m.geom_pos[self._geom[name], 1] = centre

@@ -91,6 +91,15 @@ TWOROOM_FACTORS = FactorSpace(
             description="slide-joint damping (N s/m); terminal speed = 3.5 / damping",
             limits=(0.0, 1000.0),
         ),
+        Factor(
+            "light",
+            "visual",
+            0.45,
+            train=(0.35, 0.55),
+            ood=(0.1, 0.2),
+            description="headlight diffuse intensity (ood: dim)",
+            limits=(0.0, 1.0),
+        ),
     ]
 )
 FACTORS = TWOROOM_FACTORS
