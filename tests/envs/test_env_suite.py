@@ -126,6 +126,19 @@ def test_task_options_put_the_env_in_the_recorded_state_and_goal(env):
     assert np.array_equal(u.state, before)
 
 
+def test_every_recorded_expert_state_is_a_valid_task_start(env):
+    """Eval restarts the env from recorded states: whatever the expert recorded must be accepted
+    (soft joint limits and contacts overshoot by a hair), and reproduce itself."""
+    u = env.unwrapped
+    states, _ = _rollout(
+        env, seed=12, n=env.spec.max_episode_steps, options={"factors": "train"}, policy="expert"
+    )
+    factors = dict(u.factors)
+    for state in states[::7]:
+        _, info = env.reset(options=u.task_options(state, states[-1], factors))
+        assert np.allclose(info["state"], state, atol=1e-3)
+
+
 def test_invalid_options_raise_named_errors(env):
     with pytest.raises(EnvError, match="unknown reset option"):
         env.reset(options={"colour": 1})
