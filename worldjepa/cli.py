@@ -29,6 +29,7 @@ COMMANDS: dict[str, Command] = {
     "envs": Command("envs", "list the registered environments"),
     "factors": Command("factors", "print an env's factors of variation", positional="env"),
     "gallery": Command("gallery", "render each env's scene under every factor at OOD (PNG strips)"),
+    "data": Command("data", "inspect | preview a rollout dataset: worldjepa data inspect <path>"),
 }
 
 USAGE = f"""worldjepa {__version__}: JEPA world models from pixels, trained with SIGReg.

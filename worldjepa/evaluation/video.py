@@ -20,16 +20,13 @@ def side_by_side(frame: np.ndarray, goal: np.ndarray, scale: int = 4, success: b
 def write_episode_video(
     path: Path, frames: list[np.ndarray], goal: np.ndarray, success_at: int | None, fps: int = 10
 ) -> Path:
-    import warnings
+    from worldjepa.video import write_video
 
-    import imageio.v2 as imageio
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with warnings.catch_warnings():
-        # ffmpeg runs as a subprocess that execs at once; Lance's fork-safety warning does not apply.
-        warnings.filterwarnings("ignore", message="lance is not fork-safe")
-        writer = imageio.get_writer(path, fps=fps, codec="libx264", quality=8, macro_block_size=1)
-    with writer:
-        for t, frame in enumerate(frames):
-            writer.append_data(side_by_side(frame, goal, success=success_at is not None and t >= success_at))
-    return path
+    return write_video(
+        path,
+        (
+            side_by_side(f, goal, success=success_at is not None and t >= success_at)
+            for t, f in enumerate(frames)
+        ),
+        fps,
+    )
