@@ -27,7 +27,14 @@ from worldjepa.errors import DatasetError
 
 META_KEY = b"worldjepa"
 FORMAT = "worldjepa.rollouts"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 1: pixels as fixed_size_binary (still read); 2: zstd-compressed large_binary
+# Frames are stored raw (lossless) in a large_binary column that Lance compresses with zstd
+# (level 1) in its 2.1 file format. Measured on 20k frames at 64 px, 4-frame windows, batch 64
+# (benchmarks/storage_formats.py, PushT / TwoRoom): 234 MiB -> 4.3 / 4.8 MiB on disk (PNG:
+# 8.1 / 6.1), and windows read 1.8-2x faster than from an uncompressed fixed_size_binary
+# column (less to read, cheap to inflate) and 23x faster than PNG.
+PIXEL_FIELD_METADATA = {"lance-encoding:compression": "zstd", "lance-encoding:compression-level": "1"}
+LANCE_FILE_VERSION = "2.1"
 STEPS = "steps.lance"
 EPISODES = "episodes.lance"
 STATS = "stats.json"
@@ -58,7 +65,7 @@ def steps_schema(meta: dict) -> pa.Schema:
     fields = [
         pa.field("episode_idx", pa.int64()),
         pa.field("step_idx", pa.int32()),
-        pa.field("pixels", pa.binary(h * w * 3)),
+        pa.field("pixels", pa.large_binary(), metadata=PIXEL_FIELD_METADATA),
         pa.field("action", pa.list_(pa.float32(), meta["action_dim"])),
         pa.field("proprio", pa.list_(pa.float32(), meta["proprio_dim"])),
     ]
@@ -125,15 +132,32 @@ def _combined(col) -> pa.Array:
     return col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
 
 
+def frames_to_arrow(pixels: np.ndarray) -> pa.Array:
+    """pixels: (N, H, W, 3) uint8 -> large_binary array of N rows of H*W*3 raw bytes (no per-row copy)."""
+    n, width = len(pixels), int(np.prod(pixels.shape[1:]))
+    offsets = pa.py_buffer(np.arange(n + 1, dtype=np.int64) * width)
+    return pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(), n, [None, offsets, pa.py_buffer(np.ascontiguousarray(pixels).tobytes())]
+    )
+
+
 def frames_to_numpy(col, image_size: tuple[int, int]) -> np.ndarray:
-    """fixed_size_binary(H*W*3) column of N rows -> (N, H, W, 3) uint8, a read-only view (no copy)."""
+    """pixels column of N rows, each H*W*3 raw bytes (large_binary; fixed_size_binary in format
+    1) -> (N, H, W, 3) uint8, a read-only view (no copy)."""
     arr = _combined(col)
     h, w = image_size
     width = h * w * 3
-    buf = arr.buffers()[1]
-    if buf is None or len(arr) == 0:
+    if len(arr) == 0:
         return np.zeros((0, h, w, 3), np.uint8)
-    flat = np.frombuffer(buf, np.uint8, count=len(arr) * width, offset=arr.offset * width)
+    if pa.types.is_fixed_size_binary(arr.type):
+        flat = np.frombuffer(arr.buffers()[1], np.uint8, count=len(arr) * width, offset=arr.offset * width)
+        return flat.reshape(len(arr), h, w, 3)
+    offsets = np.frombuffer(arr.buffers()[1], np.int64, count=len(arr) + 1, offset=8 * arr.offset)
+    if offsets[-1] - offsets[0] != len(arr) * width:
+        raise DatasetError(
+            f"pixels rows are not all {h}x{w}x3 = {width} bytes; the dataset is corrupt, re-record it"
+        )
+    flat = np.frombuffer(arr.buffers()[2], np.uint8, count=len(arr) * width, offset=int(offsets[0]))
     return flat.reshape(len(arr), h, w, 3)
 
 

@@ -192,9 +192,7 @@ class DatasetWriter:
         columns = [
             pa.array(np.full(length, idx, np.int64)),
             pa.array(np.arange(length, dtype=np.int32)),
-            pa.FixedSizeBinaryArray.from_buffers(
-                pa.binary(h * w * 3), length, [None, pa.py_buffer(np.ascontiguousarray(pixels).tobytes())]
-            ),
+            S.frames_to_arrow(pixels),
             pa.FixedSizeListArray.from_arrays(pa.array(action.reshape(-1)), a_dim),
             pa.FixedSizeListArray.from_arrays(pa.array(proprio.reshape(-1)), p_dim),
             *[pa.array(state[:, i]) for i in range(len(names))],
@@ -270,7 +268,10 @@ class DatasetWriter:
     def _write(table: pa.Table, path: Path) -> None:
         import lance
 
-        lance.write_dataset(table, str(path), mode="append" if path.exists() else "create")
+        if path.exists():
+            lance.write_dataset(table, str(path), mode="append")
+        else:
+            lance.write_dataset(table, str(path), mode="create", data_storage_version=S.LANCE_FILE_VERSION)
 
     def close(self) -> None:
         """Commit what is left; the writer cannot be used afterwards."""

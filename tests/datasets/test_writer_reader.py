@@ -49,8 +49,11 @@ def test_metadata_and_episodes_table(toy_root):
     assert (
         eps[2]["factors"] == {"mass": 2.0, "i": 2} and eps[2]["seed"] == 1002 and eps[2]["env_id"] == "Toy-v0"
     )
-    schema = lance.dataset(str(toy_root / "steps.lance")).schema
-    assert schema.field("pixels").type == pa.binary(HW * HW * 3)
+    steps = lance.dataset(str(toy_root / "steps.lance"))
+    schema = steps.schema
+    # Raw frames in a zstd-compressed large_binary column of a Lance 2.1 file (lossless).
+    assert schema.field("pixels").type == pa.large_binary() and steps.data_storage_version == "2.1"
+    assert schema.field("pixels").metadata[b"lance-encoding:compression"] == b"zstd"
     assert schema.field("action").type == pa.list_(pa.float32(), 2)
     assert schema.field("state_x").type == pa.float32()
 
@@ -162,3 +165,13 @@ def test_kill_9_mid_write_keeps_committed_episodes_readable(tmp_path):
     for e, n in zip(ds.episode_ids, ds.episode_lengths, strict=True):
         assert n == 30 + e % 7
         np.testing.assert_array_equal(ds.read_episode(e)["pixels"], episode_arrays(int(e), int(n))["pixels"])
+
+
+def test_format_1_fixed_size_frames_still_decode():
+    from worldjepa.datasets.schema import frames_to_numpy
+
+    frames = np.arange(3 * 2 * 2 * 3, dtype=np.uint8).reshape(3, 2, 2, 3)
+    col = pa.FixedSizeBinaryArray.from_buffers(pa.binary(12), 3, [None, pa.py_buffer(frames.tobytes())])
+    assert np.array_equal(frames_to_numpy(col.slice(1), (2, 2)), frames[1:])
+    big = pa.array([f.tobytes() for f in frames], pa.large_binary())
+    assert np.array_equal(frames_to_numpy(big.slice(1), (2, 2)), frames[1:])
