@@ -56,6 +56,27 @@ class RandomPolicy:
         return self.rng.uniform(self.low, self.high).astype(np.float32)
 
 
+class GoalTracker:
+    """The target a scripted expert chases: the env's goal, until the expert picks its own
+    (after reaching it, so recordings keep moving), or the env's goal changes (``set_goal``)."""
+
+    def __init__(self, dim: int):
+        self.env_goal = np.zeros(dim)
+        self.target = np.zeros(dim)
+
+    def reset(self, info: dict) -> None:
+        self.env_goal = np.asarray(info["goal"], dtype=np.float64).copy()
+        self.target = self.env_goal.copy()
+
+    def update(self, info: dict) -> bool:
+        """Follow a changed env goal; True if it changed."""
+        goal = np.asarray(info["goal"], dtype=np.float64)
+        if np.array_equal(goal, self.env_goal):
+            return False
+        self.env_goal, self.target = goal.copy(), goal.copy()
+        return True
+
+
 class ARNoise:
     """AR(1) (discrete Ornstein-Uhlenbeck) noise of stationary std ``scale`` and per-step
     correlation ``corr``: scripted experts wander smoothly rather than jitter."""

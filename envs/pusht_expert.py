@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from worldjepa.envs import pusht_layout as PL
-from worldjepa.envs.policies import POLICIES, ARNoise
+from worldjepa.envs.policies import POLICIES, ARNoise, GoalTracker
 
 
 @POLICIES.register("pusht_expert")
@@ -30,8 +30,7 @@ class PushTExpert:
         )
         self.rng = np.random.default_rng(seed)
         self.noise = ARNoise(self.rng, 2, noise, noise_corr)
-        self._env_goal = np.zeros(3)
-        self._target = np.zeros(3)
+        self.goal = GoalTracker(3)
         self._contact: int | None = None
         self._pushing = False
         self._unreachable: set[int] = set()
@@ -39,8 +38,7 @@ class PushTExpert:
 
     def reset(self, obs: dict, info: dict) -> None:
         self.noise.reset()
-        self._env_goal = np.asarray(info["goal"], dtype=np.float64).copy()
-        self._target = self._env_goal.copy()
+        self.goal.reset(info)
         self._contact, self._pushing = None, False
         self._unreachable: set[int] = set()  # outline points found unreachable for this target
 
@@ -49,13 +47,11 @@ class PushTExpert:
         state = np.asarray(info["state"], dtype=np.float64)
         pusher, block = state[0:2], state[2:5]
         scale, radius = info["factors"]["block_scale"], info["factors"]["pusher_radius"]
-        goal = np.asarray(info["goal"], dtype=np.float64)
-        if not np.array_equal(goal, self._env_goal):  # set_goal() mid-episode: chase the new goal
-            self._env_goal, self._target = goal.copy(), goal.copy()
-        dpos = np.linalg.norm(self._target[:2] - block[:2])
-        dang = PL.wrap_angle(self._target[2] - block[2])
+        self.goal.update(info)
+        dpos = np.linalg.norm(self.goal.target[:2] - block[:2])
+        dang = PL.wrap_angle(self.goal.target[2] - block[2])
         if dpos < 0.6 * self.tolerances[0] and abs(dang) < 0.6 * self.tolerances[1]:
-            self._target, self._contact = PL.sample_pose(self.rng), None
+            self.goal.target, self._contact = PL.sample_pose(self.rng), None
             self._unreachable = set()
 
         rot = PL.rotation(block[2])
@@ -63,8 +59,8 @@ class PushTExpert:
         com = block[:2] + rot @ com_local
         points, normals = self._outline_of(scale)
         points, normals = block[:2] + points @ rot.T, normals @ rot.T
-        target_com = self._target[:2] + PL.rotation(self._target[2]) @ com_local
-        want = np.r_[target_com - com, self.gyration * PL.wrap_angle(self._target[2] - block[2])]
+        target_com = self.goal.target[:2] + PL.rotation(self.goal.target[2]) @ com_local
+        want = np.r_[target_com - com, self.gyration * PL.wrap_angle(self.goal.target[2] - block[2])]
         push = -normals
         arm = points - com
         torque = (arm[:, 0] * push[:, 1] - arm[:, 1] * push[:, 0]) / self.gyration  # z of arm x push

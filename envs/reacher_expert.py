@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from worldjepa.envs import reacher_layout as RL
-from worldjepa.envs.policies import POLICIES, ARNoise
+from worldjepa.envs.policies import POLICIES, ARNoise, GoalTracker
 
 
 @POLICIES.register("reacher_expert")
@@ -24,25 +24,21 @@ class ReacherExpert:
         self.success_radius = float(getattr(env.unwrapped, "success_radius", 0.03))
         self.rng = np.random.default_rng(seed)
         self.noise = ARNoise(self.rng, 2, noise, noise_corr)
-        self._env_goal = np.zeros(2)
-        self._target = np.zeros(2)
+        self.goal = GoalTracker(2)
 
     def reset(self, obs: dict, info: dict) -> None:
         self.noise.reset()
-        self._env_goal = np.asarray(info["goal"], dtype=np.float64).copy()
-        self._target = self._env_goal.copy()
+        self.goal.reset(info)
 
     def __call__(self, obs: dict, info: dict) -> np.ndarray:
         """info["state"] (8,), info["goal"] (2,), info["factors"] -> action (2,) float32."""
         state = np.asarray(info["state"], dtype=np.float64)
         q, dq, tip = state[:2], state[2:4], state[6:8]
         l1, l2 = info["factors"]["link1_length"], info["factors"]["link2_length"]
-        goal = np.asarray(info["goal"], dtype=np.float64)
-        if not np.array_equal(goal, self._env_goal):  # set_goal() mid-episode: chase the new goal
-            self._env_goal, self._target = goal.copy(), goal.copy()
-        if np.linalg.norm(tip - self._target) < self.success_radius:
-            self._target = RL.sample_target(self.rng, l1, l2)
-        q_star = RL.inverse_kinematics(self._target, l1, l2, elbow=1.0 if q[1] >= 0 else -1.0)
+        self.goal.update(info)
+        if np.linalg.norm(tip - self.goal.target) < self.success_radius:
+            self.goal.target = RL.sample_target(self.rng, l1, l2)
+        q_star = RL.inverse_kinematics(self.goal.target, l1, l2, elbow=1.0 if q[1] >= 0 else -1.0)
         error = np.array([RL.wrap_angle(q_star[0] - q[0]), q_star[1] - q[1]])
         action = self.kp * error - self.kd * dq + self.noise()
         return np.clip(action, -1.0, 1.0).astype(np.float32)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from worldjepa.envs import tworoom_layout as L
-from worldjepa.envs.policies import POLICIES, ARNoise
+from worldjepa.envs.policies import POLICIES, ARNoise, GoalTracker
 from worldjepa.errors import EnvError
 
 
@@ -36,8 +36,7 @@ class TwoRoomExpert:
         self.success_radius = float(getattr(env.unwrapped, "success_radius", 0.15))
         self.rng = np.random.default_rng(seed)
         self.noise = ARNoise(self.rng, 2, noise, noise_corr)
-        self._env_goal = np.zeros(2)
-        self._target = np.zeros(2)
+        self.goal = GoalTracker(2)
         self._chasing_env_goal = True
 
     def reset(self, obs: dict, info: dict) -> None:
@@ -47,20 +46,19 @@ class TwoRoomExpert:
                 f"the TwoRoom expert needs info['factors'] with {sorted(missing)}; is this TwoRoom?"
             )
         self.noise.reset()
-        self._env_goal = np.asarray(info["goal"], dtype=np.float64).copy()
-        self._target, self._chasing_env_goal = self._env_goal.copy(), True
+        self.goal.reset(info)
+        self._chasing_env_goal = True
 
     def __call__(self, obs: dict, info: dict) -> np.ndarray:
         """info["state"] (4,), info["goal"] (2,), info["factors"] -> action (2,) float32."""
         state = np.asarray(info["state"], dtype=np.float64)
         pos, vel = state[:2], state[2:]
-        goal = np.asarray(info["goal"], dtype=np.float64)
-        if not np.array_equal(goal, self._env_goal):  # set_goal() mid-episode: chase the new goal
-            self._env_goal, self._target, self._chasing_env_goal = goal.copy(), goal.copy(), True
-        if np.linalg.norm(pos - self._target) < self.success_radius:
-            self._target, self._chasing_env_goal = L.sample_free_position(self.rng), False
+        if self.goal.update(info):  # set_goal() mid-episode: chase the new goal
+            self._chasing_env_goal = True
+        if np.linalg.norm(pos - self.goal.target) < self.success_radius:
+            self.goal.target, self._chasing_env_goal = L.sample_free_position(self.rng), False
         factors = info["factors"]
-        waypoint = self.waypoint(pos, self._target, factors["door_position"], factors["door_width"])
+        waypoint = self.waypoint(pos, self.goal.target, factors["door_position"], factors["door_width"])
         action = self.kp * (waypoint - pos) - self.kd * vel + self.noise()
         return np.clip(action, -1.0, 1.0).astype(np.float32)
 
