@@ -12,7 +12,8 @@ import os
 os.environ.setdefault("MUJOCO_GL", "egl")
 # Mesa's software rasteriser (llvmpipe, what EGL uses without a GPU) splits every frame over
 # worker threads; for frames up to ~224 px the hand-off costs more than it saves (64 px
-# renders 1.5x faster without), and parallel recording gets its parallelism from processes.
+# renders 1.5x faster without; benchmarks/render_threads.py), and parallel recording gets its
+# parallelism from processes.
 os.environ.setdefault("LP_NUM_THREADS", "0")
 
 import importlib  # noqa: E402

@@ -43,6 +43,21 @@ def visual_xml(image_size: int, ambient: float = 0.55, diffuse: float = 0.45) ->
   </visual>"""
 
 
+def outer_walls_xml(half: float, thickness: float, half_height: float) -> str:
+    """Four class="wall" box geoms (wall_north/south/east/west) enclosing [-half, half]^2; each
+    is ``2 * thickness`` thick, centred ``thickness`` outside the interior."""
+    o, span = half + thickness, half + 2 * thickness
+    return "\n".join(
+        f'<geom name="{n}" class="wall" pos="{px} {py} {half_height}" size="{sx} {sy} {half_height}"/>'
+        for n, px, py, sx, sy in (
+            ("wall_north", 0, o, span, thickness),
+            ("wall_south", 0, -o, span, thickness),
+            ("wall_east", o, 0, thickness, span),
+            ("wall_west", -o, 0, thickness, span),
+        )
+    )
+
+
 def as_vector(value: object, size: int, what: str) -> np.ndarray:
     """value -> float64 (size,), or an EnvError naming ``what``."""
     arr = np.asarray(value, dtype=np.float64)

@@ -19,7 +19,7 @@ import mujoco
 import numpy as np
 
 from worldjepa.envs import pusht_layout as L
-from worldjepa.envs.mujoco_env import MujocoGoalEnv, visual_xml
+from worldjepa.envs.mujoco_env import MujocoGoalEnv, outer_walls_xml, visual_xml
 from worldjepa.errors import EnvError
 
 PUSHT_FACTORS = L.PUSHT_FACTORS
@@ -41,16 +41,8 @@ def _t_geoms(prefix: str, scale: float, half_z: float, z: float, extra: str) -> 
 
 def _mjcf(image_size: int, scale: float, pusher_radius: float) -> str:
     a, t = L.TABLE_HALF, L.WALL_HALF_THICKNESS
-    o, span = a + t, a + 2 * t
-    walls = "\n".join(
-        f'<geom name="{n}" class="wall" pos="{px} {py} 0.03" size="{sx} {sy} 0.03"/>'
-        for n, px, py, sx, sy in (
-            ("wall_n", 0, o, span, t),
-            ("wall_s", 0, -o, span, t),
-            ("wall_e", o, 0, t, span),
-            ("wall_w", -o, 0, t, span),
-        )
-    )
+    span = a + 2 * t
+    walls = outer_walls_xml(a, t, 0.03)
     fx, fy, fr = BLOCK_FRICTION
     dx, dy, dr = BLOCK_DAMPING
     block = _t_geoms("block", scale, 0.015, 0.015, 'contype="1" conaffinity="1" mass="0.25"')

@@ -16,7 +16,7 @@ import mujoco
 import numpy as np
 
 from worldjepa.envs import tworoom_layout as L
-from worldjepa.envs.mujoco_env import MujocoGoalEnv, as_vector, visual_xml
+from worldjepa.envs.mujoco_env import MujocoGoalEnv, as_vector, outer_walls_xml, visual_xml
 from worldjepa.errors import EnvError
 
 TWOROOM_FACTORS = L.TWOROOM_FACTORS
@@ -30,16 +30,8 @@ CAMERA_VIEW = 2 * (L.ARENA_HALF + L.OUTER_WALL_HALF_THICKNESS / 2)
 def _mjcf(image_size: int) -> str:
     """The arena at default factors; reset() overwrites the factor-controlled fields."""
     h, t, a, r = L.WALL_HALF_HEIGHT, L.OUTER_WALL_HALF_THICKNESS, L.ARENA_HALF, L.AGENT_RADIUS
-    o, span = a + t, a + 2 * t
-    outer = "\n".join(
-        f'<geom name="{n}" class="wall" pos="{px} {py} {h}" size="{sx} {sy} {h}"/>'
-        for n, px, py, sx, sy in (
-            ("wall_north", 0, o, span, t),
-            ("wall_south", 0, -o, span, t),
-            ("wall_east", o, 0, t, span),
-            ("wall_west", -o, 0, t, span),
-        )
-    )
+    span = a + 2 * t
+    outer = outer_walls_xml(a, t, h)
     return f"""
 <mujoco model="tworoom">
   {visual_xml(image_size)}
