@@ -76,8 +76,7 @@ class RolloutDataset:
         self._steps = _open_lance(self.root / S.STEPS)
         self.meta = S.decode_meta(self._steps.schema, self.root / S.STEPS)
         self.state_names: list[str] = list(self.meta["state_names"])
-        required = list(S.BASE_STEP_COLUMNS) + [S.state_column(n) for n in self.state_names]
-        _require(self._steps.schema.names, required, self.root / S.STEPS)
+        _require(self._steps.schema.names, S.step_columns(self.meta), self.root / S.STEPS)
         rows = self._steps.count_rows()
         ends = self.episode_starts + self.episode_lengths
         if ends.max() > rows:
@@ -157,24 +156,40 @@ class RolloutDataset:
     def _take(self, rows, columns: list[str]):
         try:
             return self.steps.take(rows, columns=columns)
-        except _READ_ERRORS as e:
-            raise DatasetError(
-                f"{self.root / S.STEPS} cannot be read ({S.short_error(e)}); the files are damaged, re-record"
-            ) from e
+        except _READ_ERRORS as first:
+            # The writer may have compacted the table and removed the files this (older) handle
+            # points at; row positions survive compaction, so the latest version serves the read.
+            try:
+                self._steps = _open_lance(self.root / S.STEPS)
+                return self._steps.take(rows, columns=columns)
+            except (DatasetError, *_READ_ERRORS):
+                raise DatasetError(
+                    f"{self.root / S.STEPS} cannot be read ({S.short_error(first)}); "
+                    "the files are damaged, re-record"
+                ) from first
+
+    def take_unique_frames(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """rows: (N,) steps-table rows -> (frames (U, H, W, 3) uint8 of the U distinct rows, sorted,
+        read with ONE ``take``; inverse (N,) int64 with frames[inverse] == the N requested frames).
+
+        ``frames`` may be a read-only view of the Arrow buffer.
+        """
+        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+        if rows.size == 0:
+            return np.zeros((0, *self.image_size, 3), np.uint8), rows
+        uniq, inverse = np.unique(rows, return_inverse=True)
+        frames = S.frames_to_numpy(self._take(uniq, ["pixels"]).column("pixels"), self.image_size)
+        return frames, inverse.reshape(-1)
 
     def take_frames(self, rows: np.ndarray) -> np.ndarray:
         """rows: (N,) int steps-table row numbers -> (N, H, W, 3) uint8, read with ONE ``take``.
 
         Duplicate rows are fetched once. The result may be a read-only view of the Arrow buffer.
         """
-        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
-        if rows.size == 0:
-            return np.zeros((0, *self.image_size, 3), np.uint8)
-        uniq, inverse = np.unique(rows, return_inverse=True)
-        frames = S.frames_to_numpy(self._take(uniq, ["pixels"]).column("pixels"), self.image_size)
-        if len(uniq) == len(rows) and np.array_equal(uniq, rows):
+        frames, inverse = self.take_unique_frames(rows)
+        if len(frames) == len(inverse) and np.array_equal(inverse, np.arange(len(inverse))):
             return frames
-        return frames[inverse.reshape(-1)]
+        return frames[inverse]
 
     def episode_rows(self, episode_idx: int) -> np.ndarray:
         """episode_idx -> (L,) int64 steps-table rows of that episode."""
@@ -217,8 +232,11 @@ class RolloutDataset:
     def _lance_columns(self, columns: list[str]) -> list[str]:
         names: list[str] = []
         for c in columns:
-            names += [S.state_column(n) for n in self.state_names] if c == "state" else [c]
-        return names
+            if c == "state":
+                names += [S.state_column(n) for n in self.state_names]
+            elif c != "proprio" or self.proprio_dim:
+                names.append(c)
+        return names or ["step_idx"]  # a column to count rows by when nothing else is stored
 
     def _to_numpy(self, table, columns: list[str], copy: bool) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
@@ -228,6 +246,8 @@ class RolloutDataset:
                 out[c] = frames.copy() if copy else frames
             elif c == "action":
                 out[c] = S.fixed_list_to_numpy(table.column(c), self.action_dim)
+            elif c == "proprio" and not self.proprio_dim:
+                out[c] = np.zeros((table.num_rows, 0), np.float32)
             elif c == "proprio":
                 out[c] = S.fixed_list_to_numpy(table.column(c), self.proprio_dim)
             elif c == "state":

@@ -27,13 +27,14 @@ from worldjepa.errors import DatasetError
 
 META_KEY = b"worldjepa"
 FORMAT = "worldjepa.rollouts"
-FORMAT_VERSION = 2  # 1: pixels as fixed_size_binary (still read); 2: zstd-compressed large_binary
-# Frames are stored raw (lossless) in a large_binary column that Lance compresses with zstd
-# (level 1) in its 2.1 file format. Measured on 20k frames at 64 px, 4-frame windows, batch 64
-# (benchmarks/storage_formats.py, PushT / TwoRoom): 234 MiB -> 4.3 / 4.8 MiB on disk (PNG:
-# 8.1 / 6.1), and windows read 1.8-2x faster than from an uncompressed fixed_size_binary
-# column (less to read, cheap to inflate) and 23x faster than PNG.
-PIXEL_FIELD_METADATA = {"lance-encoding:compression": "zstd", "lance-encoding:compression-level": "1"}
+FORMAT_VERSION = 2  # 1: pixels as fixed_size_binary (still read); 2: compressed large_binary
+# Frames are stored raw (lossless) in a large_binary column that Lance compresses with lz4 in
+# its 2.1 file format. Measured on 20k TwoRoom frames at 64 px, 4-frame windows, batch 64
+# (benchmarks/storage_formats.py): 234 MiB -> 4.1 MiB on disk (zstd-1: 4.8, PNG: 6.1), and
+# windows read 1.9x faster than from an uncompressed fixed_size_binary column (less to read,
+# cheap to inflate), 6% faster than zstd-1 and 25x faster than PNG. Older format-2 datasets
+# hold zstd pages; the reader does not care which.
+PIXEL_FIELD_METADATA = {"lance-encoding:compression": "lz4"}
 LANCE_FILE_VERSION = "2.1"
 STEPS = "steps.lance"
 EPISODES = "episodes.lance"
@@ -41,6 +42,15 @@ STATS = "stats.json"
 STATE_PREFIX = "state_"
 # Columns every steps table has; state columns are added per state name.
 BASE_STEP_COLUMNS = ("episode_idx", "step_idx", "pixels", "action", "proprio", "is_success")
+
+
+def step_columns(meta: dict) -> list[str]:
+    """The steps-table columns a dataset with this metadata has (no proprio column when P = 0:
+    Lance rejects zero-length lists; imported data often has no proprio)."""
+    base = [c for c in BASE_STEP_COLUMNS if c != "proprio" or meta["proprio_dim"] > 0]
+    return base + [state_column(n) for n in meta["state_names"]]
+
+
 EPISODE_COLUMNS = ("episode_idx", "env_id", "seed", "length", "success", "factors", "start_row")
 
 
@@ -67,8 +77,9 @@ def steps_schema(meta: dict) -> pa.Schema:
         pa.field("step_idx", pa.int32()),
         pa.field("pixels", pa.large_binary(), metadata=PIXEL_FIELD_METADATA),
         pa.field("action", pa.list_(pa.float32(), meta["action_dim"])),
-        pa.field("proprio", pa.list_(pa.float32(), meta["proprio_dim"])),
     ]
+    if meta["proprio_dim"] > 0:
+        fields.append(pa.field("proprio", pa.list_(pa.float32(), meta["proprio_dim"])))
     fields += [pa.field(state_column(n), pa.float32()) for n in meta["state_names"]]
     fields.append(pa.field("is_success", pa.bool_()))
     return pa.schema(fields, metadata={META_KEY: json.dumps(meta).encode()})

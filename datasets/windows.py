@@ -11,14 +11,15 @@ actions, proprio and state are loaded into memory once, at construction.
 
 from __future__ import annotations
 
-import multiprocessing
+import math
 import os
-from collections.abc import Iterator, Sequence
+import warnings
+from collections.abc import Sequence
 
 import numpy as np
 import torch
 from tensordict import TensorDict
-from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler
+from torch.utils.data import Dataset, get_worker_info
 
 from worldjepa.datasets.reader import RolloutDataset, open_dataset
 from worldjepa.errors import DatasetError
@@ -121,21 +122,32 @@ class WindowDataset(Dataset):
         out: dict[str, torch.Tensor] = {}
         for c in self.columns:
             if c == "pixels":
-                frames = self.reader.take_frames(rows.reshape(-1))  # (B*T, H, W, 3), one take
-                if not frames.flags.writeable:
-                    frames = frames.copy()
-                h, w = self.image_size
-                # torch's permute copy is ~30% faster than numpy's transpose copy here
-                out[c] = torch.from_numpy(frames).view(b, t, h, w, 3).permute(0, 1, 4, 2, 3).contiguous()
+                out[c] = self._pixels(rows)
             elif c == "action":
                 # (B, T*fs) consecutive steps from each window start -> (B, T, fs*A), step-major blocks
                 steps = self._win_row[idx, None] + np.arange(t * self.frameskip)
-                out[c] = torch.from_numpy(self._small[c][steps].reshape(b, t, -1))
+                out[c] = _batch_tensor(self._small[c][steps].reshape(b, t, -1))
             else:
-                out[c] = torch.from_numpy(self._small[c][rows])
-        out["episode_idx"] = torch.from_numpy(self._win_episode[idx])
-        out["start"] = torch.from_numpy(self._win_start[idx])
+                out[c] = _batch_tensor(self._small[c][rows])
+        out["episode_idx"] = _batch_tensor(self._win_episode[idx])
+        out["start"] = _batch_tensor(self._win_start[idx])
         return TensorDict(out, batch_size=[b])
+
+    def _pixels(self, rows: np.ndarray) -> torch.Tensor:
+        """rows: (B, T) steps-table rows -> (B, T, 3, H, W) uint8, read with one ``take``."""
+        b, t = rows.shape
+        h, w = self.image_size
+        frames, inverse = self.reader.take_unique_frames(rows.reshape(-1))  # (U, H, W, 3), (B*T,)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # read-only Arrow buffer: it is only read
+            src = torch.from_numpy(frames)
+        out = _empty((b, t, 3, h, w), torch.uint8)
+        # One pass gathers the window order and moves channels first (3x faster than gather,
+        # then permute + contiguous).
+        torch.index_select(
+            src.permute(0, 3, 1, 2), 0, torch.from_numpy(inverse), out=out.view(b * t, 3, h, w)
+        )
+        return out
 
     def __getitem__(self, index: int) -> TensorDict:
         return self.__getitems__([int(index)])[0]
@@ -147,60 +159,23 @@ class WindowDataset(Dataset):
         )
 
 
-def _keep_batch(batch: TensorDict) -> TensorDict:
-    return batch
+def _empty(shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
+    """An uninitialised tensor; in a DataLoader worker, allocated in shared memory right away so
+    handing it to the main process costs no extra copy (what torch's default_collate does)."""
+    if get_worker_info() is None:
+        return torch.empty(shape, dtype=dtype)
+    numel = math.prod(shape)
+    storage = torch.UntypedStorage._new_shared(numel * dtype.itemsize)
+    return torch.empty(0, dtype=dtype).set_(storage, 0, (numel,)).view(shape)
 
 
-def make_loader(
-    ds: WindowDataset,
-    batch_size: int,
-    *,
-    shuffle: bool = True,
-    num_workers: int = 0,
-    seed: int = 0,
-    drop_last: bool = True,
-    pin_memory: bool = False,
-) -> DataLoader:
-    """DataLoader yielding TensorDicts with batch_size [batch_size]; one ``__getitems__`` per batch.
-
-    The order depends only on ``seed`` (not on ``num_workers``); workers start with forkserver and
-    each opens its own Lance handle. Iterating again gives the next epoch's order.
-    """
-    if len(ds) < batch_size and drop_last:
-        raise DatasetError(
-            f"{ds!r} has {len(ds)} windows, fewer than batch_size={batch_size}; "
-            "lower batch_size, record more data, or pass drop_last=False"
-        )
-    context = None
-    if num_workers > 0:
-        # forkserver, not fork: Lance is not fork-safe. Preloading torch in the fork server halves
-        # worker start-up (~7 s -> ~3.5 s here); no Lance handle is open there, so forking from it is safe.
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["torch", "tensordict"])
-    sampler = (
-        RandomSampler(ds, generator=torch.Generator().manual_seed(seed)) if shuffle else SequentialSampler(ds)
-    )
-    return DataLoader(
-        ds,
-        batch_sampler=BatchSampler(sampler, batch_size, drop_last),
-        collate_fn=_keep_batch,
-        num_workers=num_workers,
-        multiprocessing_context=context,
-        persistent_workers=num_workers > 0,
-        pin_memory=pin_memory,
-        generator=torch.Generator().manual_seed(seed + 1),
-    )
-
-
-def infinite_batches(loader: DataLoader) -> Iterator[TensorDict]:
-    """Yield batches forever, starting a new epoch whenever the loader runs out (step-based training)."""
-    while True:
-        empty = True
-        for batch in loader:
-            empty = False
-            yield batch
-        if empty:
-            raise DatasetError("the loader yields no batches; lower batch_size or record more data")
+def _batch_tensor(x: np.ndarray) -> torch.Tensor:
+    """A numpy batch column -> tensor (shared memory in a worker, see ``_empty``)."""
+    if get_worker_info() is None:
+        return torch.from_numpy(np.ascontiguousarray(x))
+    out = _empty(x.shape, torch.from_numpy(x[:0]).dtype)
+    out.numpy()[...] = x
+    return out
 
 
 def split_episodes(episode_ids, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -29,7 +29,9 @@ COMMANDS: dict[str, Command] = {
     "envs": Command("envs", "list the registered environments"),
     "factors": Command("factors", "print an env's factors of variation", positional="env"),
     "gallery": Command("gallery", "render each env's scene under every factor at OOD (PNG strips)"),
-    "data": Command("data", "inspect | preview a rollout dataset: worldjepa data inspect <path>"),
+    "data": Command(
+        "data", "inspect | preview | merge | split | compact | import | export | convert datasets"
+    ),
 }
 
 USAGE = f"""worldjepa {__version__}: JEPA world models from pixels, trained with SIGReg.

@@ -124,7 +124,7 @@ def test_append_without_dataset_and_bad_mode(tmp_path):
         ({"state_names": ["a.b"]}, "state name 'a.b'"),
         ({"state_names": ["a", "a"]}, "unique"),
         ({"action_high": [1.0]}, "equal-length"),
-        ({"proprio_dim": 0}, "proprio_dim must be >= 1"),
+        ({"proprio_dim": -1}, "proprio_dim must be >= 0"),
         ({"image_size": (16,)}, r"image_size must be \(H, W\)"),
         ({"extra": {"f": object()}}, "extra must be JSON-serialisable"),
     ],

@@ -56,7 +56,7 @@ def test_getitems_equals_stacked_getitem(toy_root):
 
 def test_only_kept_frames_read_in_one_take(toy_root, monkeypatch):
     calls = []
-    real_take_frames, real_take = RolloutDataset.take_frames, RolloutDataset._take
+    real_take_frames, real_take = RolloutDataset.take_unique_frames, RolloutDataset._take
 
     def spy_frames(self, rows):
         calls.append(np.asarray(rows).copy())
@@ -68,7 +68,7 @@ def test_only_kept_frames_read_in_one_take(toy_root, monkeypatch):
         lance_takes.append((len(rows), tuple(columns)))
         return real_take(self, rows, columns)
 
-    monkeypatch.setattr(RolloutDataset, "take_frames", spy_frames)
+    monkeypatch.setattr(RolloutDataset, "take_unique_frames", spy_frames)
     monkeypatch.setattr(RolloutDataset, "_take", spy_take)
     ds = WindowDataset(toy_root, num_steps=3, frameskip=3, columns=ALL)
     idx = [0, 1, 4, 2]  # episode 0 starts 0..3, then episode 2
@@ -98,12 +98,14 @@ def _batches(loader, n):
     return [next(it) for _ in range(n)]
 
 
-def test_loader_same_batches_with_forkserver_workers(toy_root):
+@pytest.mark.parametrize("workers", ["thread", "process"])
+def test_loader_same_batches_with_workers(toy_root, workers):
     ds = WindowDataset(toy_root, num_steps=2, frameskip=2, columns=("pixels", "action", "state"))
     n = len(ds) // 4 + 2  # crosses an epoch boundary
     ref = _batches(make_loader(ds, 4, seed=7), n)
-    multi = make_loader(ds, 4, seed=7, num_workers=2)
-    assert multi.multiprocessing_context.get_start_method() == "forkserver"
+    multi = make_loader(ds, 4, seed=7, num_workers=2, workers=workers)
+    if workers == "process":
+        assert multi.multiprocessing_context.get_start_method() == "forkserver"
     got = _batches(multi, n)
     assert all(b.batch_size == torch.Size([4]) for b in got)
     for a, b in zip(ref, got, strict=True):

@@ -51,9 +51,9 @@ def test_metadata_and_episodes_table(toy_root):
     )
     steps = lance.dataset(str(toy_root / "steps.lance"))
     schema = steps.schema
-    # Raw frames in a zstd-compressed large_binary column of a Lance 2.1 file (lossless).
+    # Raw frames in a lz4-compressed large_binary column of a Lance 2.1 file (lossless).
     assert schema.field("pixels").type == pa.large_binary() and steps.data_storage_version == "2.1"
-    assert schema.field("pixels").metadata[b"lance-encoding:compression"] == b"zstd"
+    assert schema.field("pixels").metadata[b"lance-encoding:compression"] == b"lz4"
     assert schema.field("action").type == pa.list_(pa.float32(), 2)
     assert schema.field("state_x").type == pa.float32()
 

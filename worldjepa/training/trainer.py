@@ -139,6 +139,7 @@ def train(cfg: TrainConfig) -> Path:
         cfg.data.batch_size,
         shuffle=True,
         num_workers=cfg.data.num_workers,
+        workers=cfg.data.get("workers", "thread"),
         seed=cfg.seed + start_step,
     )
     batches = infinite_batches(loader)
