@@ -49,7 +49,7 @@ def _decode(blob: bytes, where: str) -> np.ndarray:
     import imageio.v3 as iio
 
     try:
-        img = iio.imread(blob)
+        img = iio.imread(blob, plugin="pillow")  # JPEG or PNG; never guess other plugins
     except Exception as e:  # imageio raises many types for bad bytes
         raise DatasetError(f"{where}: pixels hold bytes that are not an image ({type(e).__name__})") from None
     if img.ndim == 2:
@@ -184,5 +184,5 @@ def write(source: EpisodeSource, path: Path, lossy: bool = False, progress: bool
     lance.write_dataset(pa.RecordBatchReader.from_batches(schema, batches()), str(target))
     meta = json.dumps(export_meta(info, metas, lossy or source.lossy))
     ds = lance.dataset(str(target))
-    ds.replace_schema_metadata({META_KEY.decode(): meta})
+    ds.update_schema_metadata({META_KEY.decode(): meta}, replace=True)
     return target

@@ -29,7 +29,10 @@ def test_inspect_command_prints_json_and_names_bad_input(toy_root, tmp_path, cap
     assert main(["data", "inspect", str(tmp_path / "nope")]) == 2
     assert "does not exist" in capsys.readouterr().err
     assert main(["data", "explode", str(toy_root)]) == 2
-    assert "subcommand (inspect, preview)" in capsys.readouterr().err
+    assert (
+        "subcommand (inspect, preview, merge, split, compact, import, export, convert)"
+        in capsys.readouterr().err
+    )
 
 
 def test_grid_holds_finished_episodes_on_their_last_frame():
