@@ -6,8 +6,12 @@ from pathlib import Path
 
 import numpy as np
 
+from worldjepa.datasets.storage import is_remote
 
-def _disk_bytes(path: Path) -> int:
+
+def _disk_bytes(path) -> int:
+    if is_remote(path):
+        return path.size_bytes() if path.is_dir() else 0
     return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
 
 
@@ -45,7 +49,7 @@ def summarise(ds) -> dict:
         "factors": _factor_summary(episodes),
         "action_mean": stats.get("action", {}).get("mean"),
         "action_std": stats.get("action", {}).get("std"),
-        "disk_bytes": {p.name: _disk_bytes(p) for p in sorted(Path(ds.root).iterdir())},
+        "disk_bytes": {p.name: _disk_bytes(p) for p in sorted(ds.root.iterdir(), key=lambda p: p.name)},
     }
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from worldjepa.datasets import schema as S
 from worldjepa.datasets.stats import read_stats
+from worldjepa.datasets.storage import location, open_lance
 from worldjepa.errors import DatasetError
 
 log = logging.getLogger(__name__)
@@ -28,10 +29,8 @@ _READ_ERRORS = (OSError, ValueError, RuntimeError)
 
 
 def _open_lance(path: Path):
-    import lance
-
     try:
-        return lance.dataset(str(path))
+        return open_lance(path)
     except _READ_ERRORS as e:
         raise DatasetError(
             f"{path} is not a readable Lance table ({S.short_error(e)}); re-record the dataset"
@@ -47,7 +46,7 @@ class RolloutDataset:
     """Random access to the committed episodes of a dataset. Frames come back as uint8 (N, H, W, 3)."""
 
     def __init__(self, root: str | os.PathLike):
-        self.root = Path(root)
+        self.root = location(root)
         if not self.root.exists():
             raise DatasetError(f"{self.root} does not exist; create a dataset there with `worldjepa collect`")
         for name in (S.STEPS, S.EPISODES):

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from worldjepa.datasets.storage import is_remote, location
 from worldjepa.errors import DatasetError
 
 STATS_FILE = "stats.json"
@@ -60,7 +61,10 @@ def dataset_stats(
 
 def write_stats(root: str | os.PathLike, stats: dict) -> Path:
     """Write ``root/stats.json`` atomically (tmp file + os.replace), so readers never see half a file."""
-    path = Path(root) / STATS_FILE
+    path = location(root) / STATS_FILE
+    if is_remote(path):
+        path.write_text(json.dumps(stats, indent=1))  # one PUT: atomic on object stores
+        return path
     tmp = path.with_name(f".{STATS_FILE}.{os.getpid()}.tmp")
     with open(tmp, "w") as f:
         json.dump(stats, f, indent=1)
@@ -71,14 +75,13 @@ def write_stats(root: str | os.PathLike, stats: dict) -> Path:
 
 
 def read_stats(root: str | os.PathLike) -> dict:
-    path = Path(root) / STATS_FILE
+    path = location(root) / STATS_FILE
     if not path.is_file():
         raise DatasetError(
             f"{path} is missing; recompute it with `worldjepa.datasets.recompute_stats({str(root)!r})`"
         )
     try:
-        with open(path) as f:
-            return json.load(f)
+        return json.loads(path.read_text())
     except (OSError, ValueError) as e:
         raise DatasetError(
             f"{path} is unreadable ({e}); recompute it with `worldjepa.datasets.recompute_stats({str(root)!r})`"

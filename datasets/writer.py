@@ -26,6 +26,7 @@ import pyarrow as pa
 import worldjepa
 from worldjepa.datasets import schema as S
 from worldjepa.datasets.stats import dataset_stats, write_stats
+from worldjepa.datasets.storage import location, open_lance, write_lance
 from worldjepa.errors import DatasetError
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ class DatasetWriter:
         extra: dict | None = None,
         mode: str = "create",
     ):
-        self.root = Path(root)
+        self.root = location(root)
         low = S.check_float_list(action_low, "action_low")
         high = S.check_float_list(action_high, "action_high")
         if len(low) != len(high) or not low:
@@ -106,13 +107,12 @@ class DatasetWriter:
 
     # ------------------------------------------------------------------ append mode
     def _open_existing(self, meta: dict) -> dict:
-        import lance
 
         steps_path = self.root / S.STEPS
         if not steps_path.exists():
             raise DatasetError(f"{self.root} holds no dataset to append to (no {S.STEPS}); use mode='create'")
         try:
-            steps = lance.dataset(str(steps_path))
+            steps = open_lance(steps_path)
         except (OSError, ValueError, RuntimeError) as e:
             raise DatasetError(f"{steps_path} is not a readable Lance table ({S.short_error(e)})") from e
         old = S.decode_meta(steps.schema, steps_path)
@@ -230,13 +230,12 @@ class DatasetWriter:
         """Append every buffered episode; returns how many were committed. Atomic per commit."""
         if not self._pending:
             return 0
-        import lance
 
         self.root.mkdir(parents=True, exist_ok=True)
         steps_path, ep_path = self.root / S.STEPS, self.root / S.EPISODES
         try:
             # Place new rows after whatever the steps table holds now, orphans of a crash included.
-            start = lance.dataset(str(steps_path)).count_rows() if steps_path.exists() else 0
+            start = open_lance(steps_path).count_rows() if steps_path.exists() else 0
             lengths = np.array([ep["length"] for _, ep in self._pending], np.int64)
             starts = start + np.concatenate([[0], np.cumsum(lengths)[:-1]])
             steps = pa.concat_tables([t for t, _ in self._pending])
@@ -269,29 +268,27 @@ class DatasetWriter:
 
     @staticmethod
     def _write(table: pa.Table, path: Path) -> None:
-        import lance
 
         if path.exists():
-            lance.write_dataset(table, str(path), mode="append")
+            write_lance(table, path, mode="append")
         else:
-            lance.write_dataset(table, str(path), mode="create", data_storage_version=S.LANCE_FILE_VERSION)
+            write_lance(table, path, mode="create", data_storage_version=S.LANCE_FILE_VERSION)
 
     def compact(self) -> None:
         """Merge each table's per-commit fragments into one and delete the files that only older
         versions use. Random reads over one fragment are ~1.5x faster than over one per commit
         (benchmarks/loader_speed.py). Row positions do not change, so episodes stay where
         episodes.lance says; a reader that still holds an older version reopens the latest one."""
-        import lance
 
         for name in (S.STEPS, S.EPISODES):
             path = self.root / name
             if not path.exists():
                 continue
             try:
-                ds = lance.dataset(str(path))
+                ds = open_lance(path)
                 if len(ds.get_fragments()) > 1:
                     ds.optimize.compact_files(target_rows_per_fragment=COMPACT_ROWS)
-                    lance.dataset(str(path)).cleanup_old_versions(older_than=timedelta(0))
+                    open_lance(path).cleanup_old_versions(older_than=timedelta(0))
             except (OSError, ValueError, RuntimeError) as e:
                 # Compaction is an optimisation: the committed data is intact either way.
                 log.warning("could not compact %s (%s); the data is intact", path, S.short_error(e))

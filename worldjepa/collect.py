@@ -12,7 +12,6 @@ recording depends only on its seed, so any ``num_envs`` records the same dataset
 from __future__ import annotations
 
 import logging
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,13 +162,14 @@ def collect(cfg: CollectConfig) -> Path:
     from tqdm import tqdm
 
     from worldjepa.datasets import DatasetWriter
+    from worldjepa.datasets.storage import location, remove_tree
     from worldjepa.envs import make_env
 
-    out = Path(cfg.out)
+    out = location(cfg.out)
     if cfg.mode == "overwrite" and out.exists():
         if not (out / "steps.lance").exists() and any(out.iterdir()):
             raise DatasetError(f"{out} exists and is not a worldjepa dataset; refusing to delete it")
-        shutil.rmtree(out)
+        remove_tree(out)
     env = make_env(cfg.env, image_size=cfg.image_size, factor_split=cfg.factors)
     unwrapped = env.unwrapped
     writer = DatasetWriter(

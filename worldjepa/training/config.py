@@ -16,6 +16,7 @@ class DataConfig:
     split_seed: int = 0
     batch_size: int = 64
     num_workers: int = 0
+    workers: str = "thread"  # thread | process (see worldjepa.datasets.loader)
 
 
 @dataclass

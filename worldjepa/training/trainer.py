@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from worldjepa.datasets.storage import is_remote
 from worldjepa.errors import CheckpointError, ConfigError
 from worldjepa.training.config import TrainConfig
 from worldjepa.training.logger import MetricsLogger
@@ -37,7 +38,7 @@ def build_preprocess(cfg: TrainConfig, ds, model_cfg, train_ids, val_ids) -> dic
         "state_names": list(ds.state_names),
         "fps": meta.get("fps"),
         "pixel_normalisation": "x / 127.5 - 1",
-        "dataset": str(Path(cfg.data.path).resolve()),
+        "dataset": str(cfg.data.path if is_remote(cfg.data.path) else Path(cfg.data.path).resolve()),
         "train_episodes": [int(i) for i in train_ids],
         "val_episodes": [int(i) for i in val_ids],
     }
@@ -139,7 +140,7 @@ def train(cfg: TrainConfig) -> Path:
         cfg.data.batch_size,
         shuffle=True,
         num_workers=cfg.data.num_workers,
-        workers=cfg.data.get("workers", "thread"),
+        workers=cfg.data.workers,
         seed=cfg.seed + start_step,
     )
     batches = infinite_batches(loader)
