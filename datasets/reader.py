@@ -37,6 +37,19 @@ def _open_lance(path: Path):
         ) from e
 
 
+def _read_latest(path: Path, attempts: int = 3):
+    """The whole table at its latest version. A writer that compacts between our open and our
+    read deletes the files the opened version lists; the next open sees the compacted ones."""
+    for attempt in range(attempts):
+        try:
+            return _open_lance(path).to_table()
+        except _READ_ERRORS as e:
+            if attempt == attempts - 1:
+                raise DatasetError(
+                    f"{path} cannot be read ({S.short_error(e)}); re-record the dataset"
+                ) from e
+
+
 def open_dataset(root: str | os.PathLike) -> RolloutDataset:
     """Open the dataset at ``root`` (a directory with steps.lance, episodes.lance, stats.json)."""
     return RolloutDataset(root)
@@ -56,10 +69,7 @@ class RolloutDataset:
                 )
         # Episodes first: any steps version opened afterwards holds every row they point at.
         ep_path = self.root / S.EPISODES
-        try:
-            table = _open_lance(ep_path).to_table()
-        except _READ_ERRORS as e:
-            raise DatasetError(f"{ep_path} cannot be read ({S.short_error(e)}); re-record the dataset") from e
+        table = _read_latest(ep_path)
         _require(table.column_names, S.EPISODE_COLUMNS, ep_path)
         if table.num_rows == 0:
             raise DatasetError(
@@ -152,20 +162,23 @@ class RolloutDataset:
         )
 
     # ------------------------------------------------------------------ reading
-    def _take(self, rows, columns: list[str]):
+    def _read_steps(self, read, what: str = "cannot be read"):
+        """read(steps table) -> result. A writer may have compacted the table and removed the
+        files this (older) handle points at; row positions survive compaction, so the latest
+        version serves the same read."""
         try:
-            return self.steps.take(rows, columns=columns)
+            return read(self.steps)
         except _READ_ERRORS as first:
-            # The writer may have compacted the table and removed the files this (older) handle
-            # points at; row positions survive compaction, so the latest version serves the read.
             try:
                 self._steps = _open_lance(self.root / S.STEPS)
-                return self._steps.take(rows, columns=columns)
+                return read(self._steps)
             except (DatasetError, *_READ_ERRORS):
                 raise DatasetError(
-                    f"{self.root / S.STEPS} cannot be read ({S.short_error(first)}); "
-                    "the files are damaged, re-record"
+                    f"{self.root / S.STEPS} {what} ({S.short_error(first)}); the files are damaged, re-record"
                 ) from first
+
+    def _take(self, rows, columns: list[str]):
+        return self._read_steps(lambda steps: steps.take(rows, columns=columns))
 
     def take_unique_frames(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """rows: (N,) steps-table rows -> (frames (U, H, W, 3) uint8 of the U distinct rows, sorted,
@@ -216,10 +229,8 @@ class RolloutDataset:
         committed rows in episode order when ``committed_only``."""
         columns = list(columns)
         _check_columns(columns, tuple(c for c in EPISODE_COLUMNS if c != "pixels"), "load_columns")
-        try:
-            table = self.steps.to_table(columns=self._lance_columns(columns))
-        except _READ_ERRORS as e:
-            raise DatasetError(f"{self.root / S.STEPS} cannot be read ({S.short_error(e)}); re-record") from e
+        names = self._lance_columns(columns)
+        table = self._read_steps(lambda steps: steps.to_table(columns=names))
         out = self._to_numpy(table, columns, copy=False)
         if committed_only:
             rows = np.concatenate(
