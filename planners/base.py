@@ -25,7 +25,7 @@ PLANNERS: Registry[type] = Registry("planner")
 
 # Modules whose import registers a planner; imported on first lookup so that importing the
 # base interface stays cheap and the registry is complete whatever the caller imported.
-_BUILTIN_MODULES = ("cem",)
+_BUILTIN_MODULES = ("cem", "icem", "mppi", "gradient")
 
 
 @runtime_checkable

@@ -14,6 +14,13 @@ COST_MODES.register("terminal")(lambda d2: d2[..., -1])  # LeWM: only where the 
 COST_MODES.register("sum")(lambda d2: d2.mean(-1))  # every step, averaged over the horizon
 
 
+def action_penalty(actions: Tensor, low: Tensor, high: Tensor) -> Tensor:
+    """actions: (B, S, H, P) within [low, high] (P,) -> (B, S): mean squared action in units of
+    the half-range around the centre (0 at the centre, 1 at the bounds)."""
+    center, half = (high + low) / 2, (high - low) / 2
+    return ((actions - center) / half).pow(2).mean((-1, -2))
+
+
 def goal_cost(z_pred: Tensor, z_goal: Tensor, mode: str = "terminal") -> Tensor:
     """z_pred: (B, S, H, D) imagined latents, z_goal: (B, D) -> squared L2 cost (B, S).
 

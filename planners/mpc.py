@@ -23,7 +23,7 @@ from einops import rearrange, repeat
 from torch import Tensor
 
 from worldjepa.planners.base import Planner
-from worldjepa.planners.costs import goal_cost
+from worldjepa.planners.costs import action_penalty, goal_cost
 
 
 class LatentDynamics(Protocol):
@@ -65,6 +65,7 @@ class MPCPolicy:
         num_hist: int = 3,
         replan_every: int = 1,
         cost_mode: str = "terminal",
+        action_weight: float = 0.0,
         hold_actions: bool = False,
         device: str | torch.device = "cpu",
         autocast_dtype: torch.dtype | None = None,
@@ -74,7 +75,7 @@ class MPCPolicy:
         self.model, self.planner = model, planner
         self.horizon, self.frameskip, self.action_dim = horizon, frameskip, action_dim
         self.num_hist, self.replan_every, self.cost_mode = num_hist, replan_every, cost_mode
-        self.hold_actions = hold_actions
+        self.hold_actions, self.action_weight = hold_actions, action_weight
         self.device = torch.device(device)
         # bf16 rollouts plan ~1.5-2x faster on CPUs with avx512_bf16/AMX and on GPUs; on a
         # dim-128 predictor the CEM elites agree ~98% with float32. Off by default.
@@ -96,7 +97,7 @@ class MPCPolicy:
         x = torch.as_tensor(np.asarray(pixels)).to(self.device)
         return self.model.encode(rearrange(x, "b h w c -> b 1 c h w"))[:, 0]
 
-    @torch.inference_mode()
+    @torch.no_grad()  # not inference_mode: gradient planners differentiate through these latents
     def reset(self, goal_pixels) -> None:
         """goal_pixels: (B, H, W, 3) uint8. Encodes the goals once; clears history and plan."""
         self.z_goal = self._encode(goal_pixels)  # (B, D)
@@ -113,14 +114,18 @@ class MPCPolicy:
         return repeat(plan, "... a -> ... (f a)", f=self.frameskip) if self.hold_actions else plan
 
     def _cost(self, actions: Tensor) -> Tensor:
-        """actions: (B, S, horizon, P) planner space -> (B, S)."""
-        actions = self._to_blocks(actions)
+        """actions: (B, S, horizon, P) planner space -> (B, S): goal distance, plus
+        ``action_weight`` x the mean squared action (in half-ranges) when it is > 0."""
+        blocks = self._to_blocks(actions)
         if self.autocast_dtype is None:
-            z_pred = self.model.rollout(self._z_hist, actions, self._a_hist)
+            z_pred = self.model.rollout(self._z_hist, blocks, self._a_hist)
         else:
             with torch.autocast(self.device.type, dtype=self.autocast_dtype):
-                z_pred = self.model.rollout(self._z_hist, actions, self._a_hist)
-        return goal_cost(z_pred.float(), self.z_goal, self.cost_mode)
+                z_pred = self.model.rollout(self._z_hist, blocks, self._a_hist)
+        cost = goal_cost(z_pred.float(), self.z_goal, self.cost_mode)
+        if self.action_weight:
+            cost = cost + self.action_weight * action_penalty(actions, *self.bounds)
+        return cost
 
     def _replan(self) -> None:
         B = self.z_goal.shape[0]
@@ -147,7 +152,7 @@ class MPCPolicy:
         if self._a_hist.shape[1] == 0:
             self._a_hist = None  # num_hist == 1: the rollout takes no context actions
 
-    @torch.inference_mode()
+    @torch.no_grad()
     def act(self, pixels) -> np.ndarray:
         """pixels: (B, H, W, 3) uint8, the current frames -> actions (B, A) float32 for this step."""
         if self.z_goal is None:

@@ -109,3 +109,27 @@ def test_hold_actions_repeats_one_action_per_block_and_reaches_the_goal():
     # The model still receives full env-step blocks in its context.
     _, a_ctx = model.rollout_calls[-1]
     assert a_ctx.shape == (2, 2, FS * A)
+
+
+PLANNER_SETTINGS = {
+    "icem": dict(num_samples=128, num_iters=15, num_elites=16),
+    "mppi": dict(num_samples=128, num_iters=15),
+    "grad": dict(num_iters=40, lr=0.1, num_restarts=4),
+    "cem_grad": dict(num_samples=32, num_iters=4, num_elites=8, grad_iters=20, lr=0.1),
+}
+
+
+@pytest.mark.parametrize("name", PLANNER_SETTINGS)
+def test_every_planner_drives_mpc_to_the_goal(name):
+    from worldjepa.planners import make_planner
+
+    start = np.array([[-0.6, 0.5], [0.3, 0.3]], np.float32)
+    goal = np.array([[0.5, -0.4], [-0.5, 0.6]], np.float32)
+    planner = make_planner(name, seed=0, **PLANNER_SETTINGS[name])
+    policy = MPCPolicy(LinearToyModel(), planner, horizon=3, frameskip=FS, action_dim=A, action_low=[-1, -1],
+                       action_high=[1, 1], cost_mode="sum", hold_actions=True, action_weight=1e-3)  # fmt: skip
+    policy.reset(render(goal))
+    state = start.copy()
+    for _ in range(20 * FS):
+        state = np.clip(state + DT * policy.act(render(state)), -1, 1)
+    assert np.abs(state - goal).max() < 0.05, name

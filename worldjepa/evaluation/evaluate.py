@@ -33,6 +33,7 @@ class EvalConfig:
     horizon: int = 8
     replan_every: int = 1
     cost: str = "sum"
+    action_weight: float = 0.0  # + this x mean squared action (half-ranges) in the planning cost
     hold_actions: bool = True  # plan one action per block, held for frameskip env steps
     seed: int = 0
     device: str = "cpu"
@@ -103,6 +104,7 @@ def evaluate(cfg: EvalConfig) -> dict:
                 horizon=cfg.horizon,
                 replan_every=cfg.replan_every,
                 cost=cfg.cost,
+                action_weight=cfg.action_weight,
                 hold_actions=cfg.hold_actions,
                 device=cfg.device,
                 amp=cfg.amp,

@@ -56,6 +56,7 @@ def mpc_policy(
     device: str,
     hold_actions: bool = False,
     amp: str = "none",
+    action_weight: float = 0.0,
     **_,
 ):
     """Receding-horizon planning in latent space with the checkpoint's model."""
@@ -76,6 +77,7 @@ def mpc_policy(
         num_hist=preprocess["num_hist"],
         replan_every=replan_every,
         cost_mode=cost,
+        action_weight=action_weight,
         hold_actions=hold_actions,
         device=device,
         autocast_dtype=torch.bfloat16 if amp == "bf16" else None,
