@@ -77,10 +77,7 @@ class GradientPlanner(SamplingPlanner):
     def plan(
         self, cost_fn: CostFn, init: Tensor, bounds: Bounds, generator: Generators | None = None
     ) -> Tensor:
-        if generator is None:
-            generator = torch.Generator(self.device).manual_seed(self.seed + self.num_calls)
-        self.num_calls += 1
-        low, high = (torch.as_tensor(b, dtype=torch.float32, device=self.device) for b in bounds)
+        generator, low, high = self.begin(generator, bounds)
         init = init.to(self.device, torch.float32).clamp(low, high)
         B, H, A = init.shape
         noise = self.noise((B, self.num_restarts - 1, H, A), generator) * self.init_std * (high - low) / 2
@@ -118,11 +115,8 @@ class CEMGrad(SamplingPlanner):
     def plan(
         self, cost_fn: CostFn, init: Tensor, bounds: Bounds, generator: Generators | None = None
     ) -> Tensor:
-        if generator is None:
-            generator = torch.Generator(self.device).manual_seed(self.seed + self.num_calls)
-        self.num_calls += 1
+        generator, low, high = self.begin(generator, bounds)
         mean = self.cem.plan(cost_fn, init, bounds, generator)
-        low, high = (torch.as_tensor(b, dtype=torch.float32, device=self.device) for b in bounds)
         starts = torch.cat([mean[:, None], self.cem.last_elites[:, : self.num_refine - 1]], 1)
         plan, grad_costs = refine(cost_fn, starts, low, high, self.grad_iters, self.lr)
         self.last_costs = torch.cat([self.cem.last_costs, grad_costs])

@@ -48,10 +48,7 @@ class SamplingPlanner:
     ) -> Tensor:
         """cost_fn: (B, S, H, A) -> (B, S); init: (B, H, A) warm start; bounds: (low (A,),
         high (A,)) -> plan (B, H, A) within the bounds."""
-        if generator is None:
-            generator = torch.Generator(self.device).manual_seed(self.seed + self.num_calls)
-        self.num_calls += 1
-        low, high = (torch.as_tensor(b, dtype=torch.float32, device=self.device) for b in bounds)
+        generator, low, high = self.begin(generator, bounds)
         with torch.inference_mode():
             plan, best = self._plan(
                 cost_fn, init.to(self.device, torch.float32).clamp(low, high), low, high, generator
@@ -59,6 +56,14 @@ class SamplingPlanner:
         # Clones made outside inference mode are normal tensors (usable by autograd later).
         self.last_costs = best.clone()
         return plan.clone()
+
+    def begin(self, generator: Generators | None, bounds: Bounds) -> tuple[Generators, Tensor, Tensor]:
+        """Start a call: -> (this call's generator(s), low (A,), high (A,) on the device)."""
+        if generator is None:
+            generator = torch.Generator(self.device).manual_seed(self.seed + self.num_calls)
+        self.num_calls += 1
+        low, high = (torch.as_tensor(b, dtype=torch.float32, device=self.device) for b in bounds)
+        return generator, low, high
 
     def _plan(
         self, cost_fn: CostFn, init: Tensor, low: Tensor, high: Tensor, generator
