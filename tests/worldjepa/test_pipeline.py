@@ -109,3 +109,19 @@ def test_checkpoint_from_another_model_is_named(run, tmp_path):
     (bad / "model.safetensors").unlink()
     with pytest.raises(CheckpointError, match="missing model.safetensors"):
         load_checkpoint(bad)
+
+
+@pytest.mark.parametrize("planner", ["cem", "icem", "mppi"])
+def test_eval_with_a_fixed_seed_is_reproducible_episode_by_episode(run, tmp_path, planner):
+    _, _, out, _, _ = run
+    args = ["eval", f"checkpoint={out}", "episodes=3", "budget=10", f"planner.name={planner}",
+            "planner.num_samples=8", "planner.num_iters=2", "policies=[mpc,random]", "seed=5"]  # fmt: skip
+    args.append(
+        "~planner.num_elites" if planner == "mppi" else "planner.num_elites=2"
+    )  # MPPI keeps no elites
+    episodes = []
+    for k in range(2):
+        assert main([*args, f"out={tmp_path / str(k)}"]) == 0
+        episodes.append(json.loads((tmp_path / str(k) / "results.json").read_text())["episodes"])
+    assert episodes[0] == episodes[1]
+    assert [e["episode_idx"] for e in episodes[0]["mpc"]] == [e["episode_idx"] for e in episodes[0]["random"]]
