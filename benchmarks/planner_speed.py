@@ -86,7 +86,9 @@ class SwmPlanner:
 
     def set_frames(self, pixels: np.ndarray, goal: np.ndarray) -> None:
         """pixels, goal: (B, H, W, 3) uint8."""
-        self.pixels, self.goal = (torch.as_tensor(x).permute(0, 3, 1, 2)[:, None].float() for x in (pixels, goal))
+        self.pixels, self.goal = (
+            torch.as_tensor(x).permute(0, 3, 1, 2)[:, None].float() for x in (pixels, goal)
+        )
 
     def plan(self, cost_fn, init: torch.Tensor, bounds) -> torch.Tensor:
         from gymnasium.spaces import Box
@@ -179,7 +181,9 @@ def timings(model, pre, tasks, n_envs: int, repeats: int) -> dict:
         res["bare rollouts"] = median_time(
             lambda: [model.rollout(ours._z_hist, blocks, ours._a_hist) for _ in range(iters)], repeats
         )
-        res["predictor floor"] = median_time(lambda: [floor_pass(model, ours, blocks) for _ in range(iters)], repeats)
+        res["predictor floor"] = median_time(
+            lambda: [floor_pass(model, ours, blocks) for _ in range(iters)], repeats
+        )
     return res
 
 
@@ -225,7 +229,9 @@ def main() -> None:
     parser.add_argument("checkpoint")
     parser.add_argument("--envs", type=int, nargs="+", default=[1, 8])
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--episodes", type=int, default=20, help="held-out tasks for the success check (0: skip)")
+    parser.add_argument(
+        "--episodes", type=int, default=20, help="held-out tasks for the success check (0: skip)"
+    )
     args = parser.parse_args()
     torch.manual_seed(0)
     # swm first: its torchvision -> triton import segfaults once an EGL context exists

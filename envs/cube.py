@@ -132,6 +132,13 @@ class CubeEnv(MujocoGoalEnv):
         state = np.concatenate([hand, [L.FINGER_OPEN], cube, quat, np.zeros(10), goal])
         return state, goal
 
+    def goal_state(self, start_state: np.ndarray, goal: np.ndarray) -> np.ndarray:
+        """The cube at rest on the goal (its start orientation), the open hand right above it
+        at its start height: the scene just after a placement."""
+        start, goal = np.asarray(start_state, np.float64), np.asarray(goal, np.float64)
+        hand = np.r_[goal[:2], max(start[2], goal[2] + 0.06)]
+        return np.concatenate([hand, [L.FINGER_OPEN], goal, start[7:11], np.zeros(10), goal])
+
     def goal_of(self, state: np.ndarray) -> np.ndarray:
         """The goal a state achieves: where its cube is."""
         return np.asarray(state, np.float64)[4:7].copy()

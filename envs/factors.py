@@ -19,6 +19,26 @@ from worldjepa.errors import EnvError
 
 FACTOR_KINDS = ("visual", "geometric", "physical")
 SPLITS = ("default", "train", "ood")
+# Factor-group shifts: "<base>+ood-<kind>" draws the factors of one kind from their OOD range
+# and every other factor from <base> ("ood-<kind>" alone: the others at their defaults).
+SHIFTS = tuple(f"ood-{kind}" for kind in FACTOR_KINDS)
+
+
+def split_of(split: str, kind: str) -> str:
+    """The plain split (default | train | ood) a factor of ``kind`` is drawn from under ``split``."""
+    base, _, shift = split.rpartition("+") if "+" in split else ("", "", split)
+    if shift in SHIFTS:
+        base = base or "default"
+        if base not in SPLITS:
+            raise EnvError(f"unknown factor split '{split}': '{base}' is not one of {', '.join(SPLITS)}")
+        return "ood" if shift == f"ood-{kind}" else base
+    if base or split not in SPLITS:
+        raise EnvError(
+            f"unknown factor split '{split}'; available: {', '.join(SPLITS)}, or a group shift "
+            f"[<split>+]{'|'.join(SHIFTS)} (e.g. train+ood-visual)"
+        )
+    return split
+
 
 Value = float | tuple[float, ...]
 Range = tuple[Value, Value]
@@ -152,10 +172,9 @@ class FactorSpace:
         return len(self._factors)
 
     def sample(self, rng: np.random.Generator, split: str = "train") -> dict[str, Value]:
-        """All factors drawn uniformly from the split's ranges ('default' draws nothing)."""
-        if split not in SPLITS:
-            raise EnvError(f"unknown factor split '{split}'; available: {', '.join(SPLITS)}")
-        return {f.name: f.sample(rng, split) for f in self}
+        """All factors drawn uniformly from the split's ranges ('default' draws nothing); a
+        group shift (``split_of``) draws one kind from OOD and the rest from its base split."""
+        return {f.name: f.sample(rng, split_of(split, f.kind)) for f in self}
 
     def resolve(
         self,

@@ -24,7 +24,7 @@ import numpy as np
 from gymnasium import Env, spaces
 from gymnasium.utils import EzPickle
 
-from worldjepa.envs.factors import SPLITS, FactorSpace
+from worldjepa.envs.factors import FactorSpace, split_of
 from worldjepa.errors import EnvError
 
 RESET_OPTIONS = ("factors", "state", "goal")
@@ -95,8 +95,7 @@ class MujocoGoalEnv(Env, EzPickle):
         EzPickle.__init__(
             self, image_size=image_size, factor_split=factor_split, render_mode=render_mode, **params
         )
-        if factor_split not in SPLITS:
-            raise EnvError(f"unknown factor_split '{factor_split}'; available: {', '.join(SPLITS)}")
+        split_of(factor_split, "visual")  # a named error for an unknown split, before any work
         if render_mode not in (None, "rgb_array"):
             raise EnvError(f"render_mode must be 'rgb_array' (or None), got {render_mode!r}")
         if not (isinstance(image_size, int) and not isinstance(image_size, bool) and 8 <= image_size <= 1024):
@@ -220,6 +219,11 @@ class MujocoGoalEnv(Env, EzPickle):
 
     def goal_of(self, state: np.ndarray) -> np.ndarray:
         """subclass: the goal (GOAL_DIM,) that a full state (n_state,) achieves."""
+        raise NotImplementedError
+
+    def goal_state(self, start_state: np.ndarray, goal: np.ndarray) -> np.ndarray:
+        """subclass: a full state (n_state,) at rest that achieves ``goal`` from a task starting
+        at ``start_state``; its rendering is the goal image of the evaluator's task protocol."""
         raise NotImplementedError
 
     def _read_state(self, data: mujoco.MjData) -> np.ndarray:

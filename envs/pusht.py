@@ -129,6 +129,16 @@ class PushTEnv(MujocoGoalEnv):
         pusher = self._free_pusher_position(rng, block)
         return np.concatenate([pusher, block, np.zeros(5), goal]), goal
 
+    def goal_state(self, start_state: np.ndarray, goal: np.ndarray) -> np.ndarray:
+        """The block at rest on the goal pose; the pusher where it started, or (when the block
+        would cover it there) at a seeded free spot."""
+        start, goal = np.asarray(start_state, np.float64), np.asarray(goal, np.float64)
+        pusher = start[:2]
+        local = (pusher - goal[:2]) @ L.rotation(goal[2])
+        if L.inside(local[None], self.factors["block_scale"], margin=self.factors["pusher_radius"] + 0.02)[0]:
+            pusher = self._free_pusher_position(np.random.default_rng(0), goal)
+        return np.concatenate([pusher, goal, np.zeros(5), goal])
+
     def goal_of(self, state: np.ndarray) -> np.ndarray:
         """The goal a state achieves: its block pose."""
         return np.asarray(state, np.float64)[2:5].copy()

@@ -104,6 +104,14 @@ class ReacherEnv(MujocoGoalEnv):
             target = L.sample_target(rng, l1, l2)
         return np.concatenate([q, [0.0, 0.0], target, tip]), target
 
+    def goal_state(self, start_state: np.ndarray, goal: np.ndarray) -> np.ndarray:
+        """The arm at rest with its fingertip on the target (the elbow bent the way it starts)."""
+        start = np.asarray(start_state, np.float64)
+        q = L.inverse_kinematics(
+            np.asarray(goal, np.float64), *self.links, elbow=1.0 if start[1] >= 0 else -1.0
+        )
+        return np.concatenate([q, [0.0, 0.0], goal, L.fingertip(q, *self.links)])
+
     def goal_of(self, state: np.ndarray) -> np.ndarray:
         """The goal a state achieves: where its fingertip is (recomputed from q, not trusted)."""
         return L.fingertip(np.asarray(state, np.float64)[:2], *self.links)

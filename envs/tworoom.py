@@ -96,6 +96,10 @@ class TwoRoomEnv(MujocoGoalEnv):
             goal = L.sample_free_position(rng)
         return np.concatenate([start, [0.0, 0.0]]), goal
 
+    def goal_state(self, start_state: np.ndarray, goal: np.ndarray) -> np.ndarray:
+        """The agent at rest on the goal."""
+        return np.r_[np.asarray(goal, np.float64), 0.0, 0.0]
+
     def goal_of(self, state: np.ndarray) -> np.ndarray:
         """The goal a state (4,) achieves: where the agent is."""
         return np.asarray(state, np.float64)[:2]

@@ -99,3 +99,31 @@ def test_tworoom_factor_table():
     assert {r["kind"] for r in rows} == {"visual", "geometric", "physical"}
     assert set(rows[0]) == {"name", "kind", "default", "train", "ood", "description"}
     json.dumps(rows)
+
+
+@pytest.mark.parametrize("base", ["", "train+"])
+@pytest.mark.parametrize("kind", ["visual", "geometric", "physical"])
+def test_group_shift_moves_only_that_kind_to_ood(base, kind):
+    from worldjepa.envs import ENV_IDS, env_factor_space
+
+    for env_id in ENV_IDS:
+        space = env_factor_space(env_id)
+        values = space.sample(np.random.default_rng(1), f"{base}ood-{kind}")
+        for f in space:
+            want = "ood" if f.kind == kind else (base.rstrip("+") or "default")
+            assert f.contains(values[f.name], want), (env_id, f.name, want)
+            if want == "default":
+                assert values[f.name] == f.default
+
+
+def test_unknown_group_shift_is_named():
+    from worldjepa.envs import env_factor_space
+    from worldjepa.errors import EnvError
+
+    space = env_factor_space("worldjepa/TwoRoom-v0")
+    with pytest.raises(EnvError, match="'weird' is not one of default, train, ood"):
+        space.sample(np.random.default_rng(0), "weird+ood-visual")
+    with pytest.raises(
+        EnvError, match=r"or a group shift \[<split>\+\]ood-visual\|ood-geometric\|ood-physical"
+    ):
+        space.sample(np.random.default_rng(0), "ood-colour")

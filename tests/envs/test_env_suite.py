@@ -126,6 +126,24 @@ def test_task_options_put_the_env_in_the_recorded_state_and_goal(env):
     assert np.array_equal(u.state, before)
 
 
+def test_env_sampled_tasks_have_goal_states_that_achieve_their_goals(env):
+    """The task protocol: goal_state is a valid state that satisfies the sampled goal, its
+    rendering differs from the start's, and no task starts solved."""
+    from worldjepa.evaluation.tasks import build_env_tasks
+
+    u = env.unwrapped
+    tasks, excluded = build_env_tasks(env, 6, seed=3)
+    assert len(tasks) + len(excluded) == 6 and len(tasks) >= 5
+    for t in tasks:
+        obs, info = env.reset(options=t.reset_options(env))
+        assert not info["is_success"] and np.allclose(info["state"], t.start_state, atol=1e-5)
+        assert _changed_pixels(obs["pixels"][None], t.goal_pixels[None]) > 0
+        _, info = env.reset(options=u.task_options(t.goal_state, t.goal_state, t.factors))
+        assert info["is_success"], t.episode_idx
+    again, _ = build_env_tasks(env, 6, seed=3)
+    assert all(np.array_equal(a.goal_pixels, b.goal_pixels) for a, b in zip(tasks, again, strict=True))
+
+
 def test_every_recorded_expert_state_is_a_valid_task_start(env):
     """Eval restarts the env from recorded states: whatever the expert recorded must be accepted
     (soft joint limits and contacts overshoot by a hair), and reproduce itself."""

@@ -181,7 +181,7 @@ def test_set_goal_and_errors(env):
     assert info["is_success"] and np.allclose(info["goal"], [-0.5, 0.45])
     with pytest.raises(EnvError):
         env.set_goal([0.0, 0.9])
-    with pytest.raises(EnvError, match="factor_split"):
+    with pytest.raises(EnvError, match="unknown factor split .test."):
         TwoRoomEnv(factor_split="test")
 
 

@@ -125,3 +125,19 @@ def test_eval_with_a_fixed_seed_is_reproducible_episode_by_episode(run, tmp_path
         episodes.append(json.loads((tmp_path / str(k) / "results.json").read_text())["episodes"])
     assert episodes[0] == episodes[1]
     assert [e["episode_idx"] for e in episodes[0]["mpc"]] == [e["episode_idx"] for e in episodes[0]["random"]]
+
+
+def test_task_protocol_samples_tasks_from_the_env(run, tmp_path, capsys):
+    _, _, out, _, _ = run
+    args = ["eval", f"checkpoint={out}", "protocol=task", "factors=train", "episodes=3", "budget=5",
+            "planner.num_samples=8", "planner.num_iters=2", "planner.num_elites=2", f"out={tmp_path}"]  # fmt: skip
+    assert main(args) == 0
+    res = json.loads((tmp_path / "results.json").read_text())
+    assert [t["episode_idx"] for t in res["tasks"]] == [
+        0,
+        1,
+        2,
+    ] and "env-sampled tasks (train factors)" in res["table"]
+    assert all(s["episodes"] == 3 for s in res["summary"])
+    assert main([*args[:2], "protocol=nope"]) == 2
+    assert "unknown evaluation protocol 'nope'" in capsys.readouterr().err

@@ -1,9 +1,15 @@
-"""`worldjepa eval`: plan with a checkpoint on held-out start/goal pairs, beside random and no-op.
+"""`worldjepa eval`: plan with a checkpoint on start/goal pairs, beside random and no-op.
 
-Protocol (the anchors' 'offset' protocol, made honest): tasks come from episodes the model never
-trained on (the checkpoint records the split), the goal is the recorded frame ``goal_offset``
-env steps after the start, success is the env's ``is_success`` at any step within ``budget``,
-starts that already satisfy the goal are excluded, and every remaining episode is counted.
+Two protocols (``PROTOCOLS``):
+
+- ``offset`` (the anchors', made honest): tasks come from episodes the model never trained on
+  (the checkpoint records the split), the goal is the recorded frame ``goal_offset`` env steps
+  after the start;
+- ``task``: the env samples start, goal and factors (``factors=default|train|ood``); the goal
+  image is the env's ``goal_state`` rendered.
+
+Either way success is the env's ``is_success`` at any step within ``budget``, starts that
+already satisfy the goal are excluded, and every remaining episode is counted.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from worldjepa.errors import ConfigError, DatasetError
+from worldjepa.registry import Registry
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +30,11 @@ log = logging.getLogger(__name__)
 class EvalConfig:
     checkpoint: str = "runs/tworoom"
     data: str | None = None  # defaults to the dataset the checkpoint was trained on
-    episodes: int = 50  # number of held-out tasks (one per held-out episode)
+    protocol: str = (
+        "offset"  # offset: goal = a held-out episode's frame goal_offset later | task: env-sampled
+    )
+    factors: str = "default"  # task protocol: the envs' factor split (default | train | ood)
+    episodes: int = 50  # number of tasks (offset: one per held-out episode)
     goal_offset: int = 25
     budget: int = 50
     policies: list = field(default_factory=lambda: ["mpc", "random", "noop"])
@@ -43,6 +54,33 @@ class EvalConfig:
     out: str | None = None  # defaults to <run dir>/eval
 
 
+def _offset_tasks(cfg: EvalConfig, pre: dict, ds, env):
+    """Start = a random step of a held-out episode, goal = its frame ``goal_offset`` steps later."""
+    from worldjepa.evaluation.tasks import build_offset_tasks
+
+    held_out = pre["val_episodes"] if cfg.data is None else ds.episode_ids.tolist()
+    if not held_out:
+        raise ConfigError(
+            "the checkpoint has no held-out episodes (val_fraction=0); pass data=<a separate dataset>"
+        )
+    tasks, excluded = build_offset_tasks(ds, env, held_out, cfg.goal_offset, cfg.episodes, cfg.seed)
+    return tasks, excluded, f"held-out episodes, goal +{cfg.goal_offset} steps"
+
+
+def _env_tasks(cfg: EvalConfig, pre: dict, ds, env):
+    """Start, goal and factors sampled by the env (seeds seed..seed+episodes-1)."""
+    from worldjepa.evaluation.tasks import build_env_tasks
+
+    tasks, excluded = build_env_tasks(env, cfg.episodes, cfg.seed)
+    return tasks, excluded, f"env-sampled tasks ({cfg.factors} factors)"
+
+
+# protocol -> (cfg, preprocess, dataset, probe env) -> (tasks, excluded, description)
+PROTOCOLS = Registry("evaluation protocol")
+PROTOCOLS.register("offset")(_offset_tasks)
+PROTOCOLS.register("task")(_env_tasks)
+
+
 def evaluate(cfg: EvalConfig) -> dict:
     """Run every policy on the same tasks; print the table; write results.json (+ videos)."""
     import numpy as np
@@ -54,11 +92,14 @@ def evaluate(cfg: EvalConfig) -> dict:
     from worldjepa.evaluation.policies import EVAL_POLICIES
     from worldjepa.evaluation.report import format_table, summarise, write_results
     from worldjepa.evaluation.runner import run_episodes
-    from worldjepa.evaluation.tasks import build_offset_tasks
     from worldjepa.evaluation.video import write_episode_video
 
-    for name in cfg.policies:
-        EVAL_POLICIES.get(name)  # unknown names fail before any work
+    try:  # unknown names fail before any work, with the registry's list of known ones
+        for name in cfg.policies:
+            EVAL_POLICIES.get(name)
+        PROTOCOLS.get(cfg.protocol)
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
     ckpt_dir = resolve_checkpoint_dir(cfg.checkpoint)
     model, pre, _ = load_checkpoint(ckpt_dir, device=cfg.device)
     data_path = cfg.data or pre["dataset"]
@@ -67,20 +108,16 @@ def evaluate(cfg: EvalConfig) -> dict:
         raise DatasetError(
             f"{data_path} holds {ds.meta['env_id']} but the checkpoint was trained on {pre['env_id']}"
         )
-    held_out = pre["val_episodes"] if cfg.data is None else ds.episode_ids.tolist()
-    if not held_out:
-        raise ConfigError(
-            "the checkpoint has no held-out episodes (val_fraction=0); pass data=<a separate dataset>"
-        )
     image_size = pre["image_size"][0]
-    make = functools.partial(make_env, pre["env_id"], image_size=image_size)
+    factor_split = cfg.factors if cfg.protocol == "task" else "default"  # offset: factors come from the data
+    make = functools.partial(make_env, pre["env_id"], image_size=image_size, factor_split=factor_split)
     probe_env = make()
-    tasks, excluded = build_offset_tasks(ds, probe_env, held_out, cfg.goal_offset, cfg.episodes, cfg.seed)
-    probe_env.close()
+    try:
+        tasks, excluded, what = PROTOCOLS.get(cfg.protocol)(cfg, pre, ds, probe_env)
+    finally:
+        probe_env.close()
     if not tasks:
-        raise DatasetError(
-            f"no valid start/goal pairs in the {len(held_out)} held-out episodes of {data_path}"
-        )
+        raise DatasetError(f"no valid start/goal pairs for the {cfg.protocol} protocol ({what})")
     if len(tasks) < cfg.episodes:
         log.warning(
             "only %d tasks (asked for %d): record more episodes for a tighter interval",
@@ -133,8 +170,8 @@ def evaluate(cfg: EvalConfig) -> dict:
             env.close()
 
     title = (
-        f"{pre['env_id']}: {len(tasks)} held-out episodes, goal +{cfg.goal_offset} steps, "
-        f"budget {cfg.budget} ({len(excluded)} excluded: start already at goal or too short)"
+        f"{pre['env_id']}: {len(tasks)} {what}, budget {cfg.budget} "
+        f"({len(excluded)} excluded: start already at goal or too short)"
     )
     table = format_table(summaries, title)
     print(table)

@@ -19,8 +19,8 @@ import numpy as np
 class Task:
     episode_idx: int
     start_step: int
-    start_state: np.ndarray  # (n_state,) float32
-    goal_state: np.ndarray  # (n_state,) float32
+    start_state: np.ndarray  # (n_state,): float32 from a dataset, float64 from the env
+    goal_state: np.ndarray  # (n_state,)
     goal_pixels: np.ndarray  # (H, W, 3) uint8
     factors: dict
 
@@ -65,6 +65,24 @@ def build_offset_tasks(ds, env, episode_ids, offset: int, max_tasks: int, seed: 
         goals = ds.take_frames(rows)
         for task, goal in zip(tasks, goals, strict=True):
             task.goal_pixels = goal
+    return tasks, excluded
+
+
+def build_env_tasks(env, num_tasks: int, seed: int) -> tuple[list[Task], list[int]]:
+    """The task protocol: the env samples start, goal and factors (reset with seed ``seed + i``);
+    the goal image is the env's ``goal_state`` rendered. -> (tasks, excluded indices): starts
+    that already satisfy their goal are excluded. Task.episode_idx is the task index i."""
+    base = env.unwrapped
+    tasks: list[Task] = []
+    excluded: list[int] = []
+    for i in range(num_tasks):
+        _, info = env.reset(seed=seed + i)
+        if info["is_success"]:
+            excluded.append(i)
+            continue
+        start = base._read_state(base.data)  # float64: the exact start, not info's float32 copy
+        goal_state = base.goal_state(start, base._goal)
+        tasks.append(Task(i, 0, start, goal_state, base.render_state(goal_state), dict(base.factors)))
     return tasks, excluded
 
 
