@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from worldjepa.datasets.storage import location
 from worldjepa.errors import DatasetError
 
 # What must agree for episodes of two datasets to live in one.
@@ -27,7 +28,7 @@ def merge(paths, out: str | os.PathLike, progress: bool = True) -> Path:
     from worldjepa.datasets.formats import native
     from worldjepa.datasets.formats.common import EpisodeSource
 
-    paths = [Path(p) for p in paths]
+    paths = [location(p) for p in paths]
     if len(paths) < 2:
         raise DatasetError(f"merge needs at least 2 datasets; got {len(paths)}")
     sources = [native.read(p) for p in paths]
@@ -50,7 +51,7 @@ def merge(paths, out: str | os.PathLike, progress: bool = True) -> Path:
     merged = EpisodeSource(
         info, sum(s.num_episodes for s in sources), lambda: itertools.chain(*(s.episodes() for s in sources))
     )
-    return native.write(merged, Path(out), progress=progress)
+    return native.write(merged, location(out), progress=progress)
 
 
 def split(path: str | os.PathLike, out: str | os.PathLike, val_fraction: float = 0.2, seed: int = 0,
@@ -65,7 +66,7 @@ def split(path: str | os.PathLike, out: str | os.PathLike, val_fraction: float =
     train, val = split_episodes(ids, val_fraction, seed)
     if len(val) == 0:
         raise DatasetError("val_fraction=0 leaves nothing to split off; pass val_fraction in (0, 1)")
-    out = Path(out)
+    out = location(out)
     return tuple(
         native.write(native.read(path, episodes=part), out / name, progress=progress)
         for name, part in (("train", train), ("val", val))
@@ -85,4 +86,4 @@ def compact(path: str | os.PathLike) -> Path:
         fps=m["fps"], extra=m.get("extra"), mode="append",
     )  # fmt: skip
     w.close(compact=True)
-    return Path(path)
+    return location(path)

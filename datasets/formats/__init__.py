@@ -34,11 +34,26 @@ def get_format(name: str):
     return importlib.import_module(f"{__name__}.{FORMATS[name]}")
 
 
+def _where(path, fmt: str):
+    """A local Path, or (for the worldjepa format only) an s3:// location."""
+    from worldjepa.datasets.storage import is_remote, location
+
+    if is_remote(path) and fmt not in ("worldjepa", "auto"):
+        raise DatasetError(f"{path}: only worldjepa datasets live on object storage; copy {fmt} data locally")
+    return location(path)
+
+
 def detect_format(path: str | Path) -> str:
     """The format of the data at ``path``, or a named error listing what was looked for."""
-    path = Path(path)
+    from worldjepa.datasets.storage import is_remote
+
+    path = _where(path, "auto")
     if not path.exists():
         raise DatasetError(f"{path} does not exist")
+    if is_remote(path):
+        if get_format("worldjepa").detect(path):
+            return "worldjepa"
+        raise DatasetError(f"{path} is not a worldjepa dataset (no steps.lance + episodes.lance)")
     for name in FORMATS:
         if get_format(name).detect(path):
             return name
@@ -51,9 +66,9 @@ def detect_format(path: str | Path) -> str:
 
 def open_source(path: str | Path, fmt: str = "auto", **options):
     """The data at ``path`` as an ``EpisodeSource`` (see formats.common)."""
-    path = Path(path)
     fmt = detect_format(path) if fmt == "auto" else fmt
     module = get_format(fmt)
+    path = _where(path, fmt)
     if not path.exists():
         raise DatasetError(f"{path} does not exist")
     known = inspect.signature(module.read).parameters
@@ -73,7 +88,7 @@ def write_source(
     if lossy and module.LOSSY is None:
         raise ConfigError(f"format {fmt} is always lossless; drop lossy=true")
     kwargs = {"lossy": lossy} if module.LOSSY is not None else {}
-    return module.write(source, Path(path), progress=progress, **kwargs)
+    return module.write(source, _where(path, fmt), progress=progress, **kwargs)
 
 
 def convert(src, dst, src_format: str = "auto", dst_format: str = "worldjepa", lossy: bool = False,

@@ -54,11 +54,11 @@ def write(source: EpisodeSource, path: Path, progress: bool = True, mode: str = 
         action_high=info.action_high, state_names=info.state_names, proprio_dim=info.proprio_dim,
         fps=info.fps, extra=extra, mode=mode,
     )  # fmt: skip
-    with writer, tqdm(total=source.num_episodes, desc=f"write {Path(path).name}", unit="ep",
+    with writer, tqdm(total=source.num_episodes, desc=f"write {path.name}", unit="ep",
                       disable=not progress) as bar:  # fmt: skip
         for ep in source.episodes():
             writer.add_episode(ep.pixels, ep.action, ep.proprio, ep.state, ep.is_success, ep.seed, ep.factors)
             if writer.num_pending >= COMMIT_EVERY:
                 writer.commit()
             bar.update(1)
-    return Path(path)
+    return path

@@ -92,3 +92,19 @@ def test_collect_and_train_from_s3_match_local(s3, tmp_path):
     assert np.array_equal(open_dataset(tmp_path / "data").take_frames(np.arange(30)),
                           open_dataset(f"{s3}/data").take_frames(np.arange(30)))  # fmt: skip
     torch.manual_seed(0)  # leave global RNG state tidy for later tests
+
+
+def test_convert_merge_and_split_across_local_and_s3(s3, tmp_path):
+    from worldjepa.datasets.formats import convert
+    from worldjepa.datasets.ops import merge, split
+
+    write_synthetic(f"{s3}/a", [6, 4, 5], commit_every=1)
+    h5 = convert(f"{s3}/a", tmp_path / "a.h5", dst_format="hdf5", progress=False)
+    back = convert(h5, f"{s3}/from_h5", progress=False)
+    assert isinstance(back, ObjectPath) and open_dataset(back).episode_lengths.tolist() == [6, 4, 5]
+    merged = merge([f"{s3}/a", back], f"{s3}/ab", progress=False)
+    assert open_dataset(merged).num_episodes == 6
+    train, val = split(merged, f"{s3}/ab_split", val_fraction=0.5, seed=0, progress=False)
+    assert open_dataset(train).num_episodes + open_dataset(val).num_episodes == 6
+    with pytest.raises(DatasetError, match="only worldjepa datasets live on object storage"):
+        convert(f"{s3}/a", f"{s3}/x.h5", dst_format="hdf5", progress=False)
