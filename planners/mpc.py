@@ -108,21 +108,27 @@ class MPCPolicy:
         self._block: Tensor | None = None  # (B, fs, A), the block being executed
         self._step = 0  # env steps since reset
         self.total_plan_time = 0.0
+        # Latent squared distances to the goal, for videos and diagnostics: "actual" at each block
+        # boundary (the encoded frame), "predicted" where the executed plan's rollout expected
+        # each boundary to be. Lists of (env step, (B,) float32).
+        self.distances: dict[str, list[tuple[int, np.ndarray]]] = {"actual": [], "predicted": []}
 
     def _to_blocks(self, plan: Tensor) -> Tensor:
         """plan: (..., P) planner space -> (..., fs*A) env-step blocks."""
         return repeat(plan, "... a -> ... (f a)", f=self.frameskip) if self.hold_actions else plan
 
+    def _rollout(self, actions: Tensor) -> Tensor:
+        """actions: (B, S, horizon, P) planner space -> imagined latents (B, S, horizon, D) float32."""
+        blocks = self._to_blocks(actions)
+        if self.autocast_dtype is None:
+            return self.model.rollout(self._z_hist, blocks, self._a_hist).float()
+        with torch.autocast(self.device.type, dtype=self.autocast_dtype):
+            return self.model.rollout(self._z_hist, blocks, self._a_hist).float()
+
     def _cost(self, actions: Tensor) -> Tensor:
         """actions: (B, S, horizon, P) planner space -> (B, S): goal distance, plus
         ``action_weight`` x the mean squared action (in half-ranges) when it is > 0."""
-        blocks = self._to_blocks(actions)
-        if self.autocast_dtype is None:
-            z_pred = self.model.rollout(self._z_hist, blocks, self._a_hist)
-        else:
-            with torch.autocast(self.device.type, dtype=self.autocast_dtype):
-                z_pred = self.model.rollout(self._z_hist, blocks, self._a_hist)
-        cost = goal_cost(z_pred.float(), self.z_goal, self.cost_mode)
+        cost = goal_cost(self._rollout(actions), self.z_goal, self.cost_mode)
         if self.action_weight:
             cost = cost + self.action_weight * action_penalty(actions, *self.bounds)
         return cost
@@ -139,6 +145,12 @@ class MPCPolicy:
         self.last_plan_time = time.perf_counter() - start
         self.total_plan_time += self.last_plan_time
         self._blocks_done = 0
+        # What the chosen plan expects at the boundaries it will execute before the next replan.
+        d2 = (self._rollout(self._plan[:, None])[:, 0] - self.z_goal[:, None]).pow(2).sum(-1)  # (B, horizon)
+        for k in range(self.replan_every):
+            self.distances["predicted"].append(
+                (self._step + (k + 1) * self.frameskip, d2[:, k].cpu().numpy())
+            )
 
     def _push_history(self, z: Tensor) -> None:
         """Append the boundary latent z (B, D) and the block that led to it, keep num_hist."""
@@ -159,7 +171,11 @@ class MPCPolicy:
             raise RuntimeError("MPCPolicy.act called before reset(goal_pixels)")
         fs = self.frameskip
         if self._step % fs == 0:  # block boundary: observe, maybe replan, pick the next block
-            self._push_history(self._encode(pixels))
+            z = self._encode(pixels)
+            self._push_history(z)
+            self.distances["actual"].append(
+                (self._step, (z - self.z_goal).pow(2).sum(-1).float().cpu().numpy())
+            )
             if self._plan is None or self._blocks_done >= self.replan_every:
                 self._replan()
             block = self._to_blocks(self._plan[:, self._blocks_done])  # (B, fs*A)

@@ -133,3 +133,21 @@ def test_every_planner_drives_mpc_to_the_goal(name):
     for _ in range(20 * FS):
         state = np.clip(state + DT * policy.act(render(state)), -1, 1)
     assert np.abs(state - goal).max() < 0.05, name
+
+
+def test_mpc_records_actual_and_predicted_goal_distances():
+    """With an exact model, what the executed plan predicted at each block boundary is what
+    the encoder then sees there (up to the toy renderer's 8-bit quantisation)."""
+    start = np.array([[-0.6, 0.5], [0.3, 0.3]], np.float32)
+    goal = np.array([[0.5, -0.4], [-0.5, 0.6]], np.float32)
+    policy = make_policy(LinearToyModel(), cost_mode="sum", hold_actions=True)
+    policy.reset(render(goal))
+    state = start.copy()
+    for _ in range(6 * FS):
+        state = np.clip(state + DT * policy.act(render(state)), -1, 1)
+    actual = dict(policy.distances["actual"])
+    predicted = dict(policy.distances["predicted"])
+    assert sorted(actual) == list(range(0, 6 * FS, FS)) and sorted(predicted) == list(range(FS, 7 * FS, FS))
+    for step in range(FS, 6 * FS, FS):
+        assert actual[step].shape == (2,) and np.allclose(actual[step], predicted[step], atol=0.02)
+    assert (actual[5 * FS] < actual[0]).all()  # and it closes in on the goal

@@ -3,6 +3,7 @@
 import json
 import shutil
 
+import imageio.v3
 import pytest
 import yaml
 
@@ -92,7 +93,10 @@ def test_eval_reports_every_policy(run):
     assert {t["episode_idx"] for t in res["tasks"]} <= set(held_out)
     for s in res["summary"]:
         assert s["episodes"] == len(res["tasks"]) and 0 <= s["ci95"][0] <= s["success_rate"] <= s["ci95"][1]
-    assert len(list((out / "eval" / "videos").glob("*.mp4"))) == 1
+    videos = list((out / "eval" / "videos").glob("*.mp4"))
+    assert len(videos) == 1
+    frame = imageio.v3.imread(videos[0], index=0, plugin="pyav")  # agent | goal | distance plot
+    assert frame.shape[1] > 2 * frame.shape[0] + frame.shape[0]
 
 
 def test_checkpoint_from_another_model_is_named(run, tmp_path):

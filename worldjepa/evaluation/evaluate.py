@@ -158,12 +158,14 @@ def evaluate(cfg: EvalConfig) -> dict:
                 "%s: %d/%d in %.1fs", name, summaries[-1]["successes"], len(results), time.perf_counter() - t0
             )
             if record:
-                for task, r in list(zip(tasks, results, strict=True))[: cfg.video_max]:
+                traces = getattr(policy, "distances", None)  # MPC's latent distances to the goal
+                for i, (task, r) in enumerate(list(zip(tasks, results, strict=True))[: cfg.video_max]):
                     write_episode_video(
                         out / "videos" / f"{name}_ep{task.episode_idx:05d}.mp4",
                         r.frames,
                         task.goal_pixels,
                         r.steps_to_success,
+                        distances=traces and {k: [(s, d[i]) for s, d in v] for k, v in traces.items()},
                     )
     finally:
         for env in envs:
