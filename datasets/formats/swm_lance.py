@@ -59,6 +59,7 @@ def _decode(blob: bytes, where: str) -> np.ndarray:
 
 def read(path: Path, fps: float | None = None) -> EpisodeSource:
     import lance
+    import pyarrow as pa
 
     table = table_path(path)
     try:
@@ -74,13 +75,9 @@ def read(path: Path, fps: float | None = None) -> EpisodeSource:
             f"{table} lacks column(s) {', '.join(missing)} (found: {', '.join(names)}); "
             "expected stable-worldmodel's layout: episode_idx, step_idx, pixels, action"
         )
-    if not (
-        ds.schema.field("pixels").type in ("binary", "large_binary")
-        or "binary" in str(ds.schema.field("pixels").type)
-    ):
-        raise DatasetError(
-            f"{table}: pixels must be encoded images (binary); got {ds.schema.field('pixels').type}"
-        )
+    pixel_type = ds.schema.field("pixels").type
+    if not (pa.types.is_binary(pixel_type) or pa.types.is_large_binary(pixel_type)):
+        raise DatasetError(f"{table}: pixels must be encoded images (binary); got {pixel_type}")
     low = [c for c in ("episode_idx", "action", "proprio", "state", "is_success") if c in names]
     cols = ds.to_table(columns=low)
     n = cols.num_rows

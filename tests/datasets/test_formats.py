@@ -256,3 +256,14 @@ def test_cli_export_then_import(toy_root, tmp_path, capsys):
     assert "always lossless" in capsys.readouterr().err
     assert main(["data", "import", str(h5)]) == 2
     assert "takes <src> <dst>" in capsys.readouterr().err
+
+
+def test_swm_lance_pixels_must_be_encoded_images(tmp_path):
+    import lance
+    import pyarrow as pa
+
+    table = pa.table({"episode_idx": pa.array([0], pa.int32()), "step_idx": pa.array([0], pa.int32()),
+                      "pixels": pa.array([1.0]), "action": pa.array([[0.0, 0.0]], pa.list_(pa.float32(), 2))})  # fmt: skip
+    lance.write_dataset(table, str(tmp_path / "t.lance"))
+    with pytest.raises(DatasetError, match="pixels must be encoded images \\(binary\\); got double"):
+        open_source(tmp_path, "swm-lance")
