@@ -6,7 +6,7 @@ Every loader draws the same batches for a given seed, whatever its workers:
 - ``workers="thread"`` (the default for ``num_workers > 0``): ``num_workers`` threads read the
   next batches ahead. Lance's ``take`` and the pixel gather release the GIL, so threads scale
   and, unlike processes, hand batches over without copying them through shared memory; 2
-  threads read ~2x faster than 2 processes on a 2-core machine (benchmarks/loader_speed.py);
+  threads read ~3x faster than 2 processes on a 2-core machine (benchmarks/loader_speed.py);
 - ``workers="process"``: a torch DataLoader with forkserver worker processes (Lance is not
   fork-safe), each with its own Lance handle.
 """
