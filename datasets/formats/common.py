@@ -98,6 +98,29 @@ def as_2d(x, name: str, path, n: int | None = None) -> np.ndarray:
     return arr
 
 
+def column_2d(table, name: str, path) -> np.ndarray:
+    """A numeric column of a pyarrow table -> (N, D) float32 without per-row Python objects:
+    fixed-size lists (Lance, our exports), equal-length lists (parquet writers), or scalars."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from worldjepa.datasets.schema import fixed_list_to_numpy
+
+    col = table.column(name).combine_chunks()
+    n = len(col)
+    if pa.types.is_fixed_size_list(col.type):
+        return as_2d(fixed_list_to_numpy(col, col.type.list_size), name, path, n)
+    if pa.types.is_list(col.type) or pa.types.is_large_list(col.type):
+        lengths = pc.list_value_length(col).to_numpy(zero_copy_only=False)
+        if n and (lengths != lengths[0]).any():
+            raise DatasetError(
+                f"{path}: {name} rows have different lengths {sorted(set(lengths.tolist()))[:5]}"
+            )
+        flat = col.flatten().to_numpy(zero_copy_only=False)
+        return as_2d(flat.reshape(n, -1) if n else flat.reshape(0, 0), name, path, n)
+    return as_2d(col.to_numpy(zero_copy_only=False), name, path, n)
+
+
 def check_frames(frames: np.ndarray, path, what: str = "pixels") -> np.ndarray:
     """(L, H, W, 3) uint8 (or (L, 3, H, W), transposed) -> (L, H, W, 3) uint8, or a named error."""
     frames = np.asarray(frames)

@@ -23,8 +23,8 @@ import numpy as np
 from worldjepa.datasets.formats.common import (
     Episode,
     EpisodeSource,
-    as_2d,
     check_frames,
+    column_2d,
     episode_meta,
     info_from,
     is_lossy,
@@ -105,15 +105,11 @@ def read(path: Path, camera: str | None = None) -> EpisodeSource:
     bounds = np.r_[starts, n]
 
     def col(name):
-        return as_2d(np.asarray(data.column(name).to_pylist(), np.float32), name, path, n)
+        return column_2d(data, name, path) if name in data.column_names else np.zeros((n, 0), np.float32)
 
-    action = col("action")
-    proprio = (
-        col(COLUMNS["proprio"]) if COLUMNS["proprio"] in data.column_names else np.zeros((n, 0), np.float32)
-    )
-    state = col(COLUMNS["state"]) if COLUMNS["state"] in data.column_names else np.zeros((n, 0), np.float32)
-    success = (np.asarray(data.column(COLUMNS["is_success"]).to_pylist(), bool).reshape(-1)
-               if COLUMNS["is_success"] in data.column_names else np.zeros(n, bool))  # fmt: skip
+    action, proprio, state = col("action"), col(COLUMNS["proprio"]), col(COLUMNS["state"])
+    success = col(COLUMNS["is_success"]).reshape(-1).astype(bool) if COLUMNS["is_success"] in data.column_names \
+        else np.zeros(n, bool)  # fmt: skip
     shape = features[camera].get("shape", [])
     names = features[camera].get("names") or []
     hw = (shape[0], shape[1]) if names[:1] == ["height"] or shape[-1:] == [3] else (shape[1], shape[2])

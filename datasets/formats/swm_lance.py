@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from worldjepa.datasets.formats.common import Episode, EpisodeSource, as_2d, export_meta, info_from
+from worldjepa.datasets.formats.common import Episode, EpisodeSource, column_2d, export_meta, info_from
 from worldjepa.errors import DatasetError
 
 LOSSY = "JPEG quality 95, as stable-worldmodel writes (default: PNG, lossless)"
@@ -90,15 +90,9 @@ def read(path: Path, fps: float | None = None) -> EpisodeSource:
         )
     starts = np.flatnonzero(np.r_[True, np.diff(ep) != 0])
     bounds = np.r_[starts, n]
-    action = as_2d(_fixed(cols, "action"), "action", table, n)
-    proprio = (
-        as_2d(_fixed(cols, "proprio"), "proprio", table, n)
-        if "proprio" in low
-        else np.zeros((n, 0), np.float32)
-    )
-    state = (
-        as_2d(_fixed(cols, "state"), "state", table, n) if "state" in low else np.zeros((n, 0), np.float32)
-    )
+    action = column_2d(cols, "action", table)
+    proprio = column_2d(cols, "proprio", table) if "proprio" in low else np.zeros((n, 0), np.float32)
+    state = column_2d(cols, "state", table) if "state" in low else np.zeros((n, 0), np.float32)
     success = (
         cols.column("is_success").to_numpy(zero_copy_only=False).astype(bool)
         if "is_success" in low
@@ -127,14 +121,6 @@ def read(path: Path, fps: float | None = None) -> EpisodeSource:
             yield Episode(frames, action[s], proprio[s], state[s], success[s], **eps[i])
 
     return EpisodeSource(info, len(bounds) - 1, stream, lossy=first_blob[:2] == JPEG_MAGIC)
-
-
-def _fixed(table, name: str) -> np.ndarray:
-    col = table.column(name).combine_chunks()
-    width = col.type.list_size if hasattr(col.type, "list_size") else None
-    if width is None:
-        return np.asarray(col.to_pylist(), dtype=np.float32)
-    return col.flatten().to_numpy(zero_copy_only=False).reshape(len(col), width)
 
 
 def write(source: EpisodeSource, path: Path, lossy: bool = False, progress: bool = True) -> Path:

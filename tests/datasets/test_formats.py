@@ -267,3 +267,16 @@ def test_swm_lance_pixels_must_be_encoded_images(tmp_path):
     lance.write_dataset(table, str(tmp_path / "t.lance"))
     with pytest.raises(DatasetError, match="pixels must be encoded images \\(binary\\); got double"):
         open_source(tmp_path, "swm-lance")
+
+
+def test_lerobot_ragged_action_rows_are_named(toy_root, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = convert(toy_root, tmp_path / "lr", dst_format="lerobot", progress=False)
+    data = next((out / "data").rglob("*.parquet"))
+    table = pq.read_table(data)
+    ragged = [[1.0, 2.0]] * (table.num_rows - 1) + [[1.0]]
+    pq.write_table(table.set_column(table.schema.get_field_index("action"), "action", pa.array(ragged)), data)
+    with pytest.raises(DatasetError, match="action rows have different lengths \\[1, 2\\]"):
+        open_source(out)
