@@ -25,6 +25,8 @@ VARIANTS = {
     "hold, terminal, H=8, CEM 128x10": ["cost=terminal", "horizon=8", *HOLD],
     "hold, sum, H=8, CEM 128x10": ["cost=sum", "horizon=8", *HOLD],
     "hold, sum, H=8, CEM 64x6": ["cost=sum", "horizon=8", *HOLD, *SMALL_CEM],
+    # the default above plans in bf16 autocast; the same in float32, to see what numerics change
+    "hold, sum, H=8, CEM 64x6, float32": ["cost=sum", "horizon=8", *HOLD, *SMALL_CEM, "amp=none"],
 }
 
 
