@@ -54,7 +54,12 @@ class _Predictor(torch.nn.Module):
 
     def __init__(self, model):
         super().__init__()
-        self.model, self.num_frames = model, model.cfg.num_hist
+        # swm's rollout re-runs its last ``num_frames`` latents every step. A learned-position
+        # predictor is defined on num_hist-token windows; a rope predictor's attention window
+        # lives inside the predictor, so swm re-runs the whole history (what it does without a
+        # cache) and computes exactly what our KV-cached rollout computes.
+        self.model = model
+        self.num_frames = model.predictor.max_len if model.predictor.cacheable else model.cfg.num_hist
 
     def forward(self, emb, act_emb):
         return self.model.predictor(emb, act_emb)

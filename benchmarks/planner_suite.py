@@ -40,6 +40,10 @@ BASELINES = ("random", "noop")
 
 def cell_eval(checkpoint: Path, protocol: str, shift: str, planner: str, episodes: int, seed: int, out: Path,
               baselines: bool) -> dict:  # fmt: skip
+    """One ``worldjepa eval``; a cell whose results.json has the same config is read back instead
+    (an interrupted suite resumes where it stopped)."""
+    from dataclasses import asdict
+
     from worldjepa.evaluation.evaluate import EvalConfig, evaluate
 
     cfg = EvalConfig(
@@ -47,6 +51,12 @@ def cell_eval(checkpoint: Path, protocol: str, shift: str, planner: str, episode
         episodes=episodes, seed=seed, policies=["mpc", *BASELINES] if baselines else ["mpc"],
         planner={"name": planner, **PLANNERS[planner]}, out=str(out),
     )  # fmt: skip
+    done = out / "results.json"
+    if done.exists():
+        prev = json.loads(done.read_text())
+        if prev.get("config") == json.loads(json.dumps(asdict(cfg))):
+            print(f"[done] {out}")
+            return prev
     return evaluate(cfg)
 
 

@@ -73,6 +73,15 @@ def test_training_again_into_a_full_dir_refuses(run, capsys):
     assert "--resume" in capsys.readouterr().err
 
 
+def test_training_window_shorter_than_the_predictor_history_is_refused(run, tmp_path, capsys):
+    _, data, *_ = run
+    base = ["train", f"data.path={data}", f"out={tmp_path / 'r'}", "steps=1", *TINY_MODEL]
+    assert main([*base, "data.num_steps=3"]) == 2  # rope: num_steps >= num_hist + 1
+    assert "num_hist + 1" in capsys.readouterr().err
+    assert main([*base, "data.num_steps=6", "model.predictor_pos=learned"]) == 2
+    assert "learned positions" in capsys.readouterr().err
+
+
 def test_eval_reports_every_policy(run):
     _, _, out, _, _ = run
     args = [

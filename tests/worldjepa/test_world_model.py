@@ -32,10 +32,10 @@ def tiny_config(**overrides) -> WorldModelConfig:
     return WorldModelConfig(**{**kw, **overrides})
 
 
-@pytest.fixture
-def model():
+@pytest.fixture(params=["rope", "learned"])
+def model(request):
     torch.manual_seed(0)  # module init uses the global RNG; fix it for reproducible tests
-    m = build_world_model(tiny_config()).eval()
+    m = build_world_model(tiny_config(predictor_pos=request.param)).eval()
     with torch.no_grad():  # break AdaLN-zero so that actions and history matter
         w = m.predictor.modulation[-1].weight
         w.copy_(torch.randn(w.shape, generator=gen(1)) * 0.1)
@@ -95,6 +95,59 @@ def test_rollout_feeds_back_only_num_hist_frames(model):
     a = torch.randn(1, 2, 3, FS * A, generator=gen(2))
     full = model.rollout(z, a, a_ctx)
     assert torch.allclose(full, model.rollout(z[:, -3:], a, a_ctx[:, -2:]), atol=1e-6)
+
+
+def rope_model(**overrides):
+    torch.manual_seed(0)
+    m = build_world_model(tiny_config(predictor_pos="rope", **overrides)).eval()
+    with torch.no_grad():
+        w = m.predictor.modulation[-1].weight
+        w.copy_(torch.randn(w.shape, generator=gen(1)) * 0.1)
+    return m
+
+
+@torch.no_grad()
+@pytest.mark.parametrize("H0", [1, 2, 3])
+def test_cached_rollout_is_the_teacher_forced_pass_on_its_own_predictions(H0):
+    """The KV-cached rollout computes exactly what training computes: one windowed causal pass
+    over context + predicted latents (so caching changes the cost, not the model)."""
+    m = rope_model()
+    B, S, H = 2, 3, 6
+    z = torch.randn(B, H0, 16, generator=gen(0))
+    a_ctx = torch.randn(B, H0 - 1, FS * A, generator=gen(1)) if H0 > 1 else None
+    a = torch.randn(B, S, H, FS * A, generator=gen(2))
+    out = m.rollout(z, a, a_ctx, chunk_size=4)  # chunks that straddle batch elements
+    for b in range(B):
+        for s in range(S):
+            seq = torch.cat([z[b], out[b, s]])[None, :-1]  # (1, H0+H-1, D)
+            acts = a[b, s] if a_ctx is None else torch.cat([a_ctx[b], a[b, s]])
+            teacher = m.predict(seq, acts[None])[0, H0 - 1 :]
+            assert torch.allclose(out[b, s], teacher, atol=1e-5)
+
+
+@torch.no_grad()
+def test_rope_predictor_attends_only_within_its_window():
+    """Token t sees tokens t-2..t per layer: with depth 2, outputs from t >= 5 ignore token 0."""
+    m = rope_model()
+    z, a = torch.randn(1, 8, 16, generator=gen(0)), torch.randn(1, 8, FS * A, generator=gen(1))
+    z2 = z.clone()
+    z2[:, 0] += 3.0
+    p1, p2 = m.predict(z, a), m.predict(z2, a)
+    assert not torch.allclose(p1[:, 4], p2[:, 4], atol=1e-4)  # within depth * (window-1) = 4
+    assert torch.allclose(p1[:, 5:], p2[:, 5:], atol=1e-6)
+
+
+def test_checkpoints_without_predictor_pos_load_learned_positions():
+    d = tiny_config().to_dict()
+    del d["predictor_pos"]
+    cfg = WorldModelConfig.from_dict(d)
+    assert cfg.predictor_pos == "learned"
+    m = build_world_model(cfg)
+    assert not m.predictor.cacheable and m.predictor.pos is not None
+    with pytest.raises(ValueError, match="rope"):
+        m.predictor.step(torch.zeros(1, 16), torch.zeros(1, 1), m.predictor.empty_cache())
+    with pytest.raises(ConfigError, match="position encoding"):
+        build_world_model(tiny_config(predictor_pos="alibi"))
 
 
 @torch.no_grad()

@@ -7,10 +7,30 @@ prediction of z_{t+1}: a single pass teacher-forces every step of a training win
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import Tensor, nn
 
-from worldjepa.models.layers import MLP, SelfAttention
+from worldjepa.errors import ConfigError
+from worldjepa.models.layers import MLP, Rotary, SelfAttention
+
+POSITIONS = ("learned", "rope")
+
+
+@dataclass
+class KVCache:
+    """Per-block cached (keys, values), each (N, h, P, c), and the next token's position."""
+
+    layers: list[tuple[Tensor, Tensor] | None]
+    position: int = 0
+
+    def select(self, index: Tensor) -> KVCache:
+        """Rows ``index`` (M,) of every cached tensor -> a cache of M sequences (repeats allowed:
+        one context prefix cached once serves every candidate plan that starts from it)."""
+        rows = [None if kv is None else (kv[0].index_select(0, index), kv[1].index_select(0, index))
+                for kv in self.layers]  # fmt: skip
+        return KVCache(rows, self.position)
 
 
 def _modulate(x: Tensor, shift: Tensor, scale: Tensor) -> Tensor:
@@ -34,14 +54,22 @@ class AdaLNBlock(nn.Module):
         self.norm2 = nn.LayerNorm(dim, elementwise_affine=False, eps=1e-6)
         self.mlp = MLP(dim, int(dim * mlp_ratio), dropout)
 
-    def forward(self, x: Tensor, mod: Tensor, last_only: bool = False) -> Tensor:
-        """x: (B, T, C), mod: (B, T, 6*C) -> (B, T, C), or (B, 1, C) for the last token only."""
+    def forward(self, x: Tensor, mod: Tensor, last_only: bool = False, angles=None, window=None) -> Tensor:
+        """x: (B, T, C), mod: (B, T, 6*C) -> (B, T, C), or (B, 1, C) for the last token only.
+        ``angles``/``window``: rotary angles and attention window (see ``SelfAttention``)."""
         shift1, scale1, gate1, shift2, scale2, gate2 = mod.chunk(self.NUM_MOD, dim=-1)
         h = _modulate(self.norm1(x), shift1, scale1)
         if last_only:  # the rollout only needs the newest token: skip the others' MLP work
             x, gate1, shift2, scale2, gate2 = (t[:, -1:] for t in (x, gate1, shift2, scale2, gate2))
-        x = x + gate1 * self.attn(h, causal=True, last_query_only=last_only)
+        x = x + gate1 * self.attn(h, causal=True, last_query_only=last_only, angles=angles, window=window)
         return x + gate2 * self.mlp(_modulate(self.norm2(x), shift2, scale2))
+
+    def step(self, x: Tensor, mod: Tensor, past, angles, keep: int | None):
+        """x: (N, 1, C), mod: (N, 1, 6*C), past: cached (k, v) or None -> (N, 1, C), new (k, v)."""
+        shift1, scale1, gate1, shift2, scale2, gate2 = mod.chunk(self.NUM_MOD, dim=-1)
+        a, kv = self.attn.step(_modulate(self.norm1(x), shift1, scale1), past, angles, keep)
+        x = x + gate1 * a
+        return x + gate2 * self.mlp(_modulate(self.norm2(x), shift2, scale2)), kv
 
 
 class Predictor(nn.Module):
@@ -64,12 +92,22 @@ class Predictor(nn.Module):
         max_len: int = 16,
         dropout: float = 0.0,
         cond_dim: int | None = None,
+        pos: str = "learned",
+        window: int | None = None,
     ):
         super().__init__()
-        self.dim, self.depth, self.max_len = dim, depth, max_len
+        if pos not in POSITIONS:
+            raise ConfigError(f"unknown predictor position encoding {pos!r}; known: {', '.join(POSITIONS)}")
+        if window is not None and window < 1:
+            raise ConfigError(f"predictor attention window must be >= 1, got {window}")
+        self.dim, self.depth, self.max_len, self.window = dim, depth, max_len, window
         self.input = nn.Linear(latent_dim, dim)
-        self.pos = nn.Parameter(torch.zeros(1, max_len, dim))
-        nn.init.trunc_normal_(self.pos, std=0.02)
+        self.pos, self.rotary = None, None
+        if pos == "learned":
+            self.pos = nn.Parameter(torch.zeros(1, max_len, dim))
+            nn.init.trunc_normal_(self.pos, std=0.02)
+        else:
+            self.rotary = Rotary(dim // heads)
         self.blocks = nn.ModuleList(AdaLNBlock(dim, heads, mlp_ratio, dropout) for _ in range(depth))
         self.final_norm = nn.LayerNorm(dim, elementwise_affine=False, eps=1e-6)
         self.output = nn.Linear(dim, latent_dim)
@@ -91,17 +129,52 @@ class Predictor(nn.Module):
         block and the output layer then skip the other tokens (~20% less work per rollout step).
         """
         T = z.shape[1]
-        if T > self.max_len:
-            raise ValueError(f"predictor got {T} tokens but max_len is {self.max_len}")
-        x = self.input(z) + self.pos[:, :T]
+        x, angles = self.input(z), None
+        if self.pos is not None:
+            if T > self.max_len:
+                raise ValueError(f"predictor got {T} tokens but max_len is {self.max_len}")
+            x = x + self.pos[:, :T]
+        else:
+            angles = self.rotary.angles(torch.arange(T, device=z.device))
         block_mods = mods.split(AdaLNBlock.NUM_MOD * self.dim, dim=-1)  # depth chunks + final
         for i, (block, mod) in enumerate(zip(self.blocks, block_mods, strict=False)):
-            x = block(x, mod, last_only=last_only and i == self.depth - 1)
+            x = block(x, mod, last_only=last_only and i == self.depth - 1, angles=angles, window=self.window)
         if last_only:
             x = x[:, -1:]  # a no-op unless depth == 0
-        final_mod = block_mods[-1][:, -x.shape[1] :]  # matches x: all tokens or the last one
+        return self._head(x, block_mods[-1][:, -x.shape[1] :])  # final mods match x's tokens
+
+    def _head(self, x: Tensor, final_mod: Tensor) -> Tensor:
+        """x: (N, T, dim), final_mod: (N, T, 2*dim) -> (N, T, D)."""
         shift, scale = final_mod.chunk(2, dim=-1)
         return self.output(_modulate(self.final_norm(x), shift, scale))
+
+    # ---------------------------------------------------------------------- cached rollout
+    @property
+    def cacheable(self) -> bool:
+        """True when tokens' keys/values do not depend on later tokens' positions (rope)."""
+        return self.rotary is not None
+
+    def empty_cache(self) -> KVCache:
+        return KVCache([None] * self.depth)
+
+    def step(self, z: Tensor, mod: Tensor, cache: KVCache) -> tuple[Tensor, KVCache]:
+        """One token through every block with cached keys/values (rope predictors only).
+
+        z: (N, D) the newest latent, mod: (N, M) its modulations (from ``modulations``),
+        cache: the previous tokens' -> (ẑ (N, D) predicting the next latent, updated cache).
+        Stepping tokens 0..T-1 gives exactly ``forward_modulated``'s outputs for them.
+        """
+        if not self.cacheable:
+            raise ValueError("only rope predictors cache keys/values; learned positions recompute windows")
+        keep = None if self.window is None else self.window - 1
+        angles = self.rotary.angles(torch.tensor([cache.position], device=z.device))
+        x = self.input(z[:, None])
+        block_mods = mod[:, None].split(AdaLNBlock.NUM_MOD * self.dim, dim=-1)
+        layers = []
+        for block, m, past in zip(self.blocks, block_mods, cache.layers, strict=False):
+            x, kv = block.step(x, m, past, angles, keep)
+            layers.append(kv)
+        return self._head(x, block_mods[-1])[:, 0], KVCache(layers, cache.position + 1)
 
     def forward(self, z: Tensor, cond: Tensor) -> Tensor:
         """z: (B, T, D), cond: (B, T, cond_dim) -> (B, T, D); output t predicts z_{t+1}."""

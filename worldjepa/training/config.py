@@ -10,7 +10,7 @@ from worldjepa.errors import ConfigError
 @dataclass
 class DataConfig:
     path: str = "data/tworoom"
-    num_steps: int = 4  # frames per window: num_hist context frames + 1 target
+    num_steps: int = 4  # frames per window: >= num_hist context frames + 1 target
     frameskip: int = 5  # env steps per action block
     val_fraction: float = 0.2  # held out by episode; eval plans on these episodes
     split_seed: int = 0

@@ -67,10 +67,14 @@ def make_model(cfg: TrainConfig, ds):
     set_by_data = sorted(set(cfg.model) & derived)
     if set_by_data:
         raise ConfigError(f"model.{set_by_data[0]} comes from the dataset / data.frameskip; remove it")
-    if cfg.model.get("num_hist", 3) != cfg.data.num_steps - 1:
-        raise ConfigError(
-            f"model.num_hist ({cfg.model.get('num_hist', 3)}) must be data.num_steps - 1 ({cfg.data.num_steps - 1})"
-        )
+    num_hist, tokens = cfg.model.get("num_hist", 3), cfg.data.num_steps - 1
+    if cfg.model.get("predictor_pos", "rope") == "rope":
+        # Windows longer than num_hist+1 train what a cached rollout does: tokens whose older
+        # neighbours saw further back through their own attention windows.
+        if tokens < num_hist:
+            raise ConfigError(f"data.num_steps ({cfg.data.num_steps}) must be at least model.num_hist + 1 ({num_hist + 1})")
+    elif num_hist != tokens:  # learned positions: rollouts recompute exactly num_hist-token windows
+        raise ConfigError(f"model.num_hist ({num_hist}) must be data.num_steps - 1 ({tokens}) with learned positions")
     h, w = ds.image_size
     if h != w:
         raise ConfigError(f"dataset frames are {h}x{w}; only square frames are supported")
