@@ -72,9 +72,13 @@ def make_model(cfg: TrainConfig, ds):
         # Windows longer than num_hist+1 train what a cached rollout does: tokens whose older
         # neighbours saw further back through their own attention windows.
         if tokens < num_hist:
-            raise ConfigError(f"data.num_steps ({cfg.data.num_steps}) must be at least model.num_hist + 1 ({num_hist + 1})")
+            raise ConfigError(
+                f"data.num_steps ({cfg.data.num_steps}) must be at least model.num_hist + 1 ({num_hist + 1})"
+            )
     elif num_hist != tokens:  # learned positions: rollouts recompute exactly num_hist-token windows
-        raise ConfigError(f"model.num_hist ({num_hist}) must be data.num_steps - 1 ({tokens}) with learned positions")
+        raise ConfigError(
+            f"model.num_hist ({num_hist}) must be data.num_steps - 1 ({tokens}) with learned positions"
+        )
     h, w = ds.image_size
     if h != w:
         raise ConfigError(f"dataset frames are {h}x{w}; only square frames are supported")
