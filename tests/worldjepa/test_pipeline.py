@@ -154,3 +154,18 @@ def test_task_protocol_samples_tasks_from_the_env(run, tmp_path, capsys):
     assert all(s["episodes"] == 3 for s in res["summary"])
     assert main([*args[:2], "protocol=nope"]) == 2
     assert "unknown evaluation protocol 'nope'" in capsys.readouterr().err
+
+
+def test_probe_reports_every_quantity_against_its_baselines(run, tmp_path, capsys):
+    _, _, out, _, _ = run
+    args = ["probe", f"checkpoint={out}", f"out={tmp_path}", "stride=1", "probes=[linear]", "frames=2"]
+    assert main(args) == 0
+    res = json.loads((tmp_path / "results.json").read_text())
+    r2 = {(r["features"], r["quantity"]): r["r2"] for r in res["results"]}
+    assert {f for f, _ in r2} == {"model", "random", "pixels"}
+    assert {"agent_x", "agent_y", "agent_vx", "agent_vy"} <= {q for _, q in r2}
+    # Frames and targets line up: 8x8 pixels place the agent whatever the (barely trained) model.
+    assert r2[("pixels", "agent_x")] > 0.6 and r2[("pixels", "agent_y")] > 0.6
+    assert (tmp_path / "model-linear.png").exists() and (tmp_path / "table.md").exists()
+    assert "held-out episodes" in capsys.readouterr().out
+    assert main([*args, "features=[modle]"]) == 2
