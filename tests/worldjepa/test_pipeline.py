@@ -1,5 +1,6 @@
 """collect -> train -> resume -> eval on a tiny TwoRoom run (32 px, tiny model), through the CLI."""
 
+import csv
 import json
 import shutil
 
@@ -64,6 +65,11 @@ def test_checkpoint_layout_and_resume(run):
     assert set(pre["train_episodes"]).isdisjoint(pre["val_episodes"]) and len(pre["val_episodes"]) == 2
     steps = [int(line.split(",")[0]) for line in (out / "metrics.csv").read_text().splitlines()[1:]]
     assert steps == [5, 10, 15, 20]  # the resumed run appended, it did not restart
+    with open(out / "metrics.csv") as f:
+        rows = list(csv.DictReader(f))
+    val = [r for r in rows if r["val_rank"]]  # the training monitors, at every validation
+    assert [int(r["step"]) for r in val] == [10, 20]
+    assert all(float(r["val_rank"]) >= 1 and 0 <= float(r["val_probe_r2"]) <= 1 for r in val)
     assert (out / "training_curves.png").exists()
 
 

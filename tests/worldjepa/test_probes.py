@@ -67,3 +67,15 @@ def test_report(tmp_path):
     x, y = planted(q=2)
     path = plot_predictions(["a", "b"], y, y + 0.1, tmp_path / "p.png", "t")
     assert path.stat().st_size > 1000
+
+
+def test_training_probe_monitor_tells_informative_from_collapsed_latents():
+    from worldjepa.training.trainer import probe_monitor
+
+    rng = np.random.default_rng(0)
+    state = rng.normal(size=(400, 3)).astype(np.float32)
+    episode = np.repeat(np.arange(20), 20)
+    informative = np.tanh(state @ rng.normal(size=(3, 16))) * 0.1 + state @ rng.normal(size=(3, 16))
+    assert probe_monitor(informative, state, episode) > 0.95
+    collapsed = np.ones((400, 16), np.float32) + 1e-7 * rng.normal(size=(400, 16))
+    assert probe_monitor(collapsed, state, episode) < 0.05

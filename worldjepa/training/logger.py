@@ -19,6 +19,8 @@ COLUMNS = (
     "steps_per_s",
     "val_pred_loss",
     "val_copy_loss",
+    "val_rank",
+    "val_probe_r2",
 )
 
 
@@ -68,7 +70,7 @@ def plot_metrics(csv_path: str | Path) -> Path | None:
     m = read_metrics(csv_path)
     if not m["step"]:
         return None
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    fig, axes = plt.subplots(1, 4, figsize=(17, 3.6))
     ax = axes[0]
     ax.plot(m["step"], m["pred_loss"], label="train pred MSE")
     val = [
@@ -85,9 +87,18 @@ def plot_metrics(csv_path: str | Path) -> Path | None:
     axes[1].plot(m["step"], m["sigreg_loss"])
     axes[1].set_yscale("log")
     axes[1].set_title("SIGReg (Epps-Pulley x B)")
-    axes[2].plot(m["step"], m["rank"])
+    axes[2].plot(m["step"], m["rank"], label="train batch")
+    held = [(s, r) for s, r in zip(m["step"], m["val_rank"], strict=True) if not math.isnan(r)]
+    if held:
+        axes[2].plot(*zip(*held, strict=True), "o-", label="held-out")
+        axes[2].legend(fontsize=8)
     axes[2].set_title("effective rank of z (RankMe)")
     axes[2].set_ylim(bottom=0)
+    probe = [(s, r) for s, r in zip(m["step"], m["val_probe_r2"], strict=True) if not math.isnan(r)]
+    if probe:
+        axes[3].plot(*zip(*probe, strict=True), "o-")
+    axes[3].set_ylim(0, 1)
+    axes[3].set_title("held-out linear probe: mean R² of states")
     for a in axes:
         a.set_xlabel("step")
         a.grid(alpha=0.3)

@@ -114,7 +114,13 @@ def train(cfg: TrainConfig) -> Path:
     train_ids, val_ids = split_episodes(ds.episode_ids, cfg.data.val_fraction, cfg.data.split_seed)
     window_kw = dict(num_steps=cfg.data.num_steps, frameskip=cfg.data.frameskip)
     train_ds = WindowDataset(cfg.data.path, episodes=train_ids, **window_kw)
-    val_ds = WindowDataset(cfg.data.path, episodes=val_ids, **window_kw) if len(val_ids) else None
+    # Held-out windows carry their states too: the linear-probe monitor reads them.
+    val_cols = ("pixels", "action", "state") if ds.state_names else ("pixels", "action")
+    val_ds = (
+        WindowDataset(cfg.data.path, episodes=val_ids, columns=val_cols, **window_kw)
+        if len(val_ids)
+        else None
+    )
 
     model, model_cfg = make_model(cfg, ds)
     model.to(device)
@@ -251,11 +257,14 @@ def _fixed_val_batches(val_ds, cfg: TrainConfig) -> list:
 
 def validate(model, val_batches: list, device) -> dict[str, float]:
     """Held-out prediction MSE, and the same for 'predict no change' (z_{t+1} = z_t) as a floor
-    that a useful, action-aware predictor must beat."""
+    that a useful, action-aware predictor must beat; the held-out latents' RankMe; and
+    ``probe_monitor`` on them (when the windows carry states)."""
     import torch
 
+    from worldjepa.metrics import effective_rank
+
     model.eval()
-    pred, copy = 0.0, 0.0
+    pred, copy, zs, states, episodes = 0.0, 0.0, [], [], []
     with torch.inference_mode():
         for batch in val_batches:
             batch = batch.to(device)
@@ -263,5 +272,31 @@ def validate(model, val_batches: list, device) -> dict[str, float]:
             z_hat = model.predict(z[:, :-1], batch["action"][:, :-1])
             pred += torch.mean((z_hat - z[:, 1:]) ** 2).item()
             copy += torch.mean((z[:, :-1] - z[:, 1:]) ** 2).item()
+            zs.append(z[:, 0].float().cpu())  # one frame per window: windows overlap
+            if "state" in batch.keys():
+                states.append(batch["state"][:, 0].cpu())
+                episodes.append(batch["episode_idx"].cpu())
     n = len(val_batches)
-    return {"val_pred_loss": pred / n, "val_copy_loss": copy / n}
+    z = torch.cat(zs)
+    out = {"val_pred_loss": pred / n, "val_copy_loss": copy / n, "val_rank": effective_rank(z)}
+    if states:
+        out["val_probe_r2"] = probe_monitor(z.numpy(), torch.cat(states).numpy(), torch.cat(episodes).numpy())
+    return out
+
+
+def probe_monitor(z, state, episode) -> float:
+    """z: (N, D), state: (N, Q), episode: (N,) -> mean held-out R² (each clipped at 0) of a ridge
+    probe fit on half of the episodes and scored on the other half: a cheap sign that the
+    latents encode the world (it stays near 0 when the encoder collapses or learns nothing)."""
+    import numpy as np
+
+    from worldjepa.probes.fit import fit_linear, scores
+
+    fit = np.isin(episode, np.unique(episode)[::2])  # every other held-out episode
+    if fit.all() or not fit.any():
+        return float("nan")
+    varies = (state[fit].std(0) > 1e-8) & (state[~fit].std(0) > 1e-8)
+    if not varies.any():
+        return float("nan")
+    r2 = scores(state[~fit][:, varies], fit_linear(z[fit], state[fit][:, varies], z[~fit]))["r2"]
+    return float(np.clip(r2, 0, 1).mean())
