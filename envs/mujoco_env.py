@@ -198,6 +198,38 @@ class MujocoGoalEnv(Env, EzPickle):
         mujoco.mj_forward(self.model, self._scratch)
         return self._render(self._scratch)
 
+    def intervene(self, state=None, factors: dict | None = None) -> dict[str, np.ndarray]:
+        """Change the world mid-episode, without a reset: pose it in ``state`` (n_state,) and/or
+        set some ``factors`` {name: value} (e.g. a colour, a mass, a friction). -> the
+        observation after the change. Factors the scene's XML is compiled from cannot change
+        mid-episode (a recompile would lose the simulation's state)."""
+        if factors:
+            compiled = sorted(set(factors) & set(self.COMPILED_FACTORS))
+            if compiled:
+                raise EnvError(
+                    f"factor(s) {compiled} are compiled into the scene; only a reset can change them"
+                )
+            new = {**self.factors, **{k: self.FACTORS[k].coerce(v) for k, v in factors.items()}}
+            self._validate_factors(new)
+            self.factors = new
+            self._apply_factors(new)
+            # mj_setConst poses its MjData at qpos0 to compute the constants: give it the scratch
+            # one, or the running simulation would jump.
+            mujoco.mj_setConst(self.model, self._scratch)
+        if state is not None:
+            state = self._check_state(as_vector(state, len(self.STATE_NAMES), "intervene state"))
+            ctrl = self.data.ctrl.copy()
+            self._set_state(state)
+            self.data.ctrl[:] = ctrl  # the controls in force carry on
+        else:
+            mujoco.mj_forward(self.model, self.data)
+        return self._observation()
+
+    def teleport_state(self, rng: np.random.Generator) -> np.ndarray:
+        """A valid state (n_state,) elsewhere, for a teleport: by default a freshly drawn task
+        start (every body moved, at rest)."""
+        return self.sample_task(rng)[0]
+
     # ----------------------------------------------------------- subclass hooks
     def _mjcf(self, factors: dict) -> str:
         """subclass: the scene's XML; may depend on the COMPILED_FACTORS only."""

@@ -27,6 +27,9 @@ COMMANDS: dict[str, Command] = {
     "train": Command("train", "train a JEPA world model (encoder + AdaLN predictor, SIGReg)"),
     "eval": Command("eval", "plan with a checkpoint (MPC/CEM) on held-out start/goal pairs"),
     "probe": Command("probe", "probe a checkpoint's latents for physical quantities (R² vs baselines)"),
+    "surprise": Command(
+        "surprise", "predictor error at injected violations (teleport, colour, physics): ROC AUC"
+    ),
     "envs": Command("envs", "list the registered environments"),
     "factors": Command("factors", "print an env's factors of variation", positional="env"),
     "gallery": Command("gallery", "render each env's scene under every factor at OOD (PNG strips)"),

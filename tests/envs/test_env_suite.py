@@ -157,6 +157,50 @@ def test_every_recorded_expert_state_is_a_valid_task_start(env):
         assert np.allclose(info["state"], state, atol=1e-3)
 
 
+def test_mid_episode_interventions_change_only_what_they_name(env):
+    """intervene(factors=...) leaves the state where it was (the change shows in the dynamics
+    from the next step on); intervene(state=...) moves the world there; compiled factors refuse."""
+    u = env.unwrapped
+    env.reset(seed=3)
+    for a in np.random.default_rng(3).uniform(-1, 1, (5, *env.action_space.shape)):
+        env.step(a.astype(np.float32))
+    before = u.state.copy()
+    physical = {f.name: f.sample(np.random.default_rng(0), "ood") for f in u.FACTORS
+                if f.kind == "physical" and f.name not in u.COMPILED_FACTORS}  # fmt: skip
+    a = np.full(env.action_space.shape, 0.5, np.float32)
+    reference = _rollout_from_here(env, u, before, a)
+    u.intervene(state=before)  # back to the same state, same factors: the same future
+    assert np.allclose(_rollout_from_here(env, u, before, a), reference, atol=1e-5)
+    pixels = u.intervene(state=before)["pixels"]  # rendered after mj_forward, like intervene's
+    obs = u.intervene(factors=physical)
+    assert np.allclose(u.state, before, atol=1e-6) and np.array_equal(obs["pixels"], pixels)
+    assert all(np.allclose(u.factors[k], v) for k, v in physical.items())
+    # The model now is what a reset with those factors builds (the dynamics then differ: the
+    # physical-factor test above shows that for every env).
+    fresh = make_env(env.spec.id, image_size=32)
+    fresh.reset(seed=3, options={"factors": dict(u.factors)})
+    for name in dir(u.model):
+        value = getattr(u.model, name)
+        if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+            assert np.allclose(value, getattr(fresh.unwrapped.model, name)), name
+    fresh.close()
+    target = u.teleport_state(np.random.default_rng(1))
+    obs = u.intervene(state=target)
+    assert np.allclose(u.state, target, atol=1e-5) and not np.array_equal(obs["pixels"], pixels)
+    if u.COMPILED_FACTORS:
+        name = u.COMPILED_FACTORS[0]
+        with pytest.raises(EnvError, match="compiled"):
+            u.intervene(factors={name: u.FACTORS[name].sample(np.random.default_rng(0), "ood")})
+
+
+def _rollout_from_here(env, u, state, action, n: int = 6) -> np.ndarray:
+    """n steps of ``action`` from ``state`` (the current factors) -> the final state."""
+    u.intervene(state=state)
+    for _ in range(n):
+        env.step(action)
+    return u.state.copy()
+
+
 def test_invalid_options_raise_named_errors(env):
     with pytest.raises(EnvError, match="unknown reset option"):
         env.reset(options={"colour": 1})

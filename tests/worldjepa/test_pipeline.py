@@ -5,6 +5,7 @@ import json
 import shutil
 
 import imageio.v3
+import numpy as np
 import pytest
 import yaml
 
@@ -175,3 +176,17 @@ def test_probe_reports_every_quantity_against_its_baselines(run, tmp_path, capsy
     assert (tmp_path / "model-linear.png").exists() and (tmp_path / "table.md").exists()
     assert "held-out episodes" in capsys.readouterr().out
     assert main([*args, "features=[modle]"]) == 2
+
+
+def test_surprise_command_replays_held_out_episodes_with_and_without_violations(run, tmp_path, capsys):
+    _, _, out, _, _ = run
+    args = ["surprise", f"checkpoint={out}", f"out={tmp_path}", "violations=[teleport,color]"]
+    assert main(args) == 0
+    res = json.loads((tmp_path / "results.json").read_text())
+    assert [r["violation"] for r in res["results"]] == ["teleport", "color"]
+    assert len(res["scores"]["normal"]) == len(res["episodes"]) == 2  # the 2 held-out episodes
+    for v in ("teleport", "color"):  # the same replay until the event
+        assert np.allclose(res["curves"][v]["-1"], res["curves"]["normal"]["-1"])
+        assert not np.allclose(res["curves"][v]["0"], res["curves"]["normal"]["0"])
+    assert (tmp_path / "curves.png").exists() and "ROC AUC" in capsys.readouterr().out
+    assert main([*args[:-1], "violations=[warp]"]) == 2

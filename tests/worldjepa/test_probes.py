@@ -79,3 +79,48 @@ def test_training_probe_monitor_tells_informative_from_collapsed_latents():
     assert probe_monitor(informative, state, episode) > 0.95
     collapsed = np.ones((400, 16), np.float32) + 1e-7 * rng.normal(size=(400, 16))
     assert probe_monitor(collapsed, state, episode) < 0.05
+
+
+def _blurred(frames: np.ndarray, sigma: float = 4.0) -> np.ndarray:
+    """(T, H, W, 3) uint8 -> (T, H*W*3) float32 Gaussian-blurred pixels in [0, 1]."""
+    r = np.arange(-3 * int(sigma), 3 * int(sigma) + 1)
+    k = np.exp(-0.5 * (r / sigma) ** 2)
+    k /= k.sum()
+    x = frames.astype(np.float32) / 255
+    for axis in (1, 2):
+        x = np.apply_along_axis(lambda v: np.convolve(v, k, mode="same"), axis, x)
+    return x.reshape(len(x), -1)
+
+
+class _CopyModel:
+    """A predictor that says 'nothing changes': ẑ_b = z_{b-1}. Its error is the latent's jump."""
+
+    def rollout(self, z_ctx, actions, actions_ctx=None):
+        return z_ctx[:, -1][:, None, None].expand(-1, actions.shape[1], actions.shape[2], -1)
+
+
+@pytest.mark.parametrize("violation", ["teleport", "color", "physics"])
+def test_surprise_rises_at_an_injected_event(violation):
+    import torch
+
+    from worldjepa.envs import make_env
+    from worldjepa.probes.surprise import prediction_errors, replay
+    from worldjepa.probes.violations import VIOLATIONS
+
+    env = make_env("worldjepa/TwoRoom-v0", image_size=32)
+    start = np.array([-0.5, 0.0, 0.0, 0.0])  # the middle of the left room
+    # Gently one way, then back (a physics change shows in how the agent turns around).
+    actions = np.repeat([[0.4, 0.2], [-0.4, -0.2]], 20, axis=0).astype(np.float32)
+    runs = {}
+    for name in ("normal", violation):
+        frames, what = replay(env, start, None, actions, 5, 4, VIOLATIONS.get(name) if name != "normal" else None,
+                              np.random.default_rng(1), {"agent_mass": 5.0} if name == "physics" else None)  # fmt: skip
+        z = _blurred(frames)  # a fixed encoder whose distances grow with displacement
+        runs[name] = prediction_errors(_CopyModel(), torch.as_tensor(z)[None], np.zeros((8, 10)), 3)[0]
+    env.close()
+    normal, hit = runs["normal"], runs[violation]
+    assert np.allclose(hit[:3], normal[:3])  # frames 1..3: the same replay before the event at 4
+    if violation == "physics":  # the frame at the event is unchanged; the motion after it is not
+        assert np.isclose(hit[3], normal[3]) and np.abs(hit[4:] - normal[4:]).max() > 0.2 * normal[4:].max()
+    else:
+        assert hit[3] > 3 * max(normal.max(), hit[:3].max())  # the spike is at the event's frame

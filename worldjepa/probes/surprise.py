@@ -1,0 +1,217 @@
+"""`worldjepa surprise`: does the world model flag physically impossible events?
+
+Held-out episodes are replayed in the env with their recorded start, factors and actions,
+once as recorded ("normal") and once per violation injected at the same block boundary
+(``violations.VIOLATIONS``: teleport, colour change, physics change, all made by the env). The
+surprise at frame b is the predictor's error ‖ẑ_b − z_b‖² / D, ẑ_b predicted from the frames
+before b and the executed actions. An episode's score is its largest surprise over ``window``
+boundaries from the event; the ROC AUC of violated against normal scores (paired, episodes
+resampled for the interval) says how well surprise separates them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from worldjepa.errors import ConfigError, DatasetError
+
+log = logging.getLogger(__name__)
+CURVE_OFFSETS = range(-4, 7)  # frames around the event in the plotted curves
+
+
+@dataclass
+class SurpriseConfig:
+    checkpoint: str = "runs/tworoom"  # a run dir (holding checkpoint/) or a checkpoint dir
+    data: str | None = None  # default: the checkpoint's dataset, its held-out episodes
+    episodes: int = 50
+    violations: list[str] = field(default_factory=lambda: ["teleport", "color", "physics"])
+    event: float = 0.5  # the event's block boundary, as a fraction of the episode's blocks
+    window: int = 3  # boundaries from the event whose largest surprise is the episode's score
+    physics: dict = field(default_factory=dict)  # explicit factor values for "physics" (default: OOD draws)
+    colors: dict = field(default_factory=dict)  # explicit factor values for "color" (default: OOD draws)
+    seed: int = 0
+    device: str = "cpu"
+    out: str | None = None  # default: <run dir>/surprise
+
+
+def replay(env, start_state, factors, actions: np.ndarray, fs: int, event_block: int, violation=None,
+           rng=None, overrides=None) -> tuple[np.ndarray, str]:  # fmt: skip
+    """Run ``actions`` (B*fs, A) from a recorded start; inject ``violation`` right after block
+    ``event_block`` -> (frames at the B+1 block boundaries (B+1, H, W, 3) uint8, description)."""
+    u = env.unwrapped
+    obs, _ = env.reset(options=u.task_options(start_state, start_state, factors))
+    frames, what = [obs["pixels"]], ""
+    for k in range(len(actions)):
+        obs, *_ = env.step(actions[k])
+        if (k + 1) % fs == 0:
+            if (k + 1) // fs == event_block:
+                # Both branches re-render through intervene (after mj_forward), so the event frame
+                # of a normal replay is rendered exactly like a violated one's.
+                obs, what = violation(u, rng, overrides) if violation is not None else (u.intervene(), "")
+            frames.append(obs["pixels"])
+    return np.stack(frames), what
+
+
+def prediction_errors(model, z, blocks, num_hist: int):
+    """z: (V, B+1, D) latents at block boundaries, blocks: (B, fs*A) raw executed actions ->
+    (V, B) surprise: entry b-1 is ‖ẑ_b − z_b‖² / D, ẑ_b predicted from frames [b-num_hist, b)."""
+    import torch
+
+    V, T, _ = z.shape
+    blocks = torch.tensor(
+        np.asarray(blocks), dtype=torch.float32, device=z.device
+    )  # a copy: may be read-only
+    errors = []
+    with torch.inference_mode():
+        for b in range(1, T):
+            lo = max(0, b - num_hist)
+            ctx_actions = blocks[lo : b - 1][None].expand(V, -1, -1) if b - lo > 1 else None
+            planned = blocks[b - 1][None, None, None].expand(V, 1, 1, -1)
+            z_hat = model.rollout(z[:, lo:b], planned, ctx_actions)[:, 0, 0]  # (V, D)
+            errors.append((z_hat - z[:, b]).pow(2).mean(-1))
+    return torch.stack(errors, dim=1).float().cpu().numpy()
+
+
+def _episode_factors(episode: dict) -> dict:
+    f = episode.get("factors") or {}
+    return json.loads(f) if isinstance(f, str) else dict(f)
+
+
+def run_surprise(cfg: SurpriseConfig) -> dict:
+    """Replay, inject, score; print the AUC table; write results.json, table.md and curves.png."""
+    import torch
+    from einops import rearrange
+    from tqdm import tqdm
+
+    from worldjepa.checkpoint import load_checkpoint, resolve_checkpoint_dir
+    from worldjepa.datasets import open_dataset
+    from worldjepa.envs import make_env
+    from worldjepa.evaluation.report import write_results
+    from worldjepa.evaluation.stats import paired_auc_interval, roc_auc
+    from worldjepa.probes.violations import VIOLATIONS
+
+    try:
+        violations = {name: VIOLATIONS.get(name) for name in cfg.violations}
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
+    if not 0 < cfg.event < 1 or cfg.window < 1:
+        raise ConfigError(
+            f"event must be in (0, 1) and window >= 1; got event={cfg.event}, window={cfg.window}"
+        )
+    overrides = {"physics": cfg.physics, "color": cfg.colors}
+    ckpt_dir = resolve_checkpoint_dir(cfg.checkpoint)
+    model, pre, _ = load_checkpoint(ckpt_dir, device=cfg.device)
+    ds = open_dataset(cfg.data or pre["dataset"])
+    if ds.meta["env_id"] != pre["env_id"]:
+        raise DatasetError(
+            f"{ds.root} holds {ds.meta['env_id']} but the checkpoint was trained on {pre['env_id']}"
+        )
+    fs, num_hist = pre["frameskip"], model.cfg.num_hist
+    held_out = pre["val_episodes"] if cfg.data is None else ds.episode_ids.tolist()
+    by_id = {int(e["episode_idx"]): e for e in ds.episodes}
+    min_blocks = num_hist + cfg.window + 2
+    chosen = [ep for ep in held_out if by_id[int(ep)]["length"] // fs >= min_blocks][: cfg.episodes]
+    if not chosen:
+        raise DatasetError(
+            f"no held-out episode has {min_blocks} blocks of {fs} steps; record longer episodes"
+        )
+    env = make_env(pre["env_id"], image_size=pre["image_size"][0])
+    names = ["normal", *violations]
+    scores = {n: [] for n in names}
+    curves = {n: {o: [] for o in CURVE_OFFSETS} for n in names}
+    examples = {}
+    try:
+        for ep in tqdm(chosen, desc="surprise", unit="episode"):
+            rec = ds.read_episode(ep, columns=["state", "action"])
+            blocks_n = len(rec["action"]) // fs
+            event = min(max(num_hist, round(cfg.event * blocks_n)), blocks_n - cfg.window)
+            actions = rec["action"][: blocks_n * fs]
+            frames = []
+            for name in names:
+                rng = np.random.default_rng([cfg.seed, int(ep)])
+                px, what = replay(env, rec["state"][0], _episode_factors(by_id[int(ep)]), actions, fs, event,
+                                  violations.get(name), rng, overrides.get(name))  # fmt: skip
+                frames.append(px)
+                if what and name not in examples:
+                    examples[name] = what
+            px = torch.as_tensor(np.stack(frames)).to(cfg.device)  # (V, B+1, H, W, 3)
+            with torch.inference_mode():
+                z = model.encode(rearrange(px, "v t h w c -> v t c h w"))
+            err = prediction_errors(model, z, rearrange(actions, "(b f) a -> b (f a)", f=fs), num_hist)
+            for v, name in enumerate(names):
+                e = err[v]  # e[b-1]: surprise at frame b
+                scores[name].append(float(e[event - 1 : event - 1 + cfg.window].max()))
+                for o in CURVE_OFFSETS:
+                    if 1 <= event + o <= blocks_n:
+                        curves[name][o].append(float(e[event + o - 1]))
+    finally:
+        env.close()
+
+    rows = []
+    normal = np.asarray(scores["normal"])
+    for name in violations:
+        s = np.asarray(scores[name])
+        lo, hi = paired_auc_interval(s, normal, seed=cfg.seed)
+        rows.append({"violation": name, "auc": roc_auc(s, normal), "auc_ci95": [lo, hi],
+                     "paired_win_rate": float((s > normal).mean()), "mean_score": float(s.mean()),
+                     "normal_mean_score": float(normal.mean()), "episodes": len(s),
+                     "example": examples.get(name, "")})  # fmt: skip
+    title = (f"{pre['env_id']}: surprise (max predictor error over {cfg.window} frames from the event) on "
+             f"{len(chosen)} held-out episodes, event at {cfg.event:.0%} of each episode")  # fmt: skip
+    table = format_table(rows)
+    print(f"{title}\n{table}")
+    out = Path(cfg.out) if cfg.out else ckpt_dir.parent / "surprise"
+    plot = plot_curves(curves, out / "curves.png", title, fs)
+    payload = {"title": title, "table": table, "config": asdict(cfg), "checkpoint": str(ckpt_dir),
+               "episodes": [int(e) for e in chosen], "results": rows, "scores": scores,
+               "curves": {n: {str(o): v for o, v in c.items()} for n, c in curves.items()}, "plot": str(plot)}  # fmt: skip
+    path = write_results(out, payload)
+    (out / "table.md").write_text(f"{title}\n\n{table}\n")
+    print(f"wrote {path}, {out / 'table.md'}, {plot}")
+    return payload
+
+
+def format_table(rows: list[dict]) -> str:
+    lines = ["| violation | ROC AUC [95% CI] | violated > normal (paired) | mean surprise: violated / normal |",
+             "|---|---|---|---|"]  # fmt: skip
+    for r in rows:
+        lo, hi = r["auc_ci95"]
+        lines.append(f"| {r['violation']} | {r['auc']:.3f} [{lo:.3f}, {hi:.3f}] | {100 * r['paired_win_rate']:.0f}% | "
+                     f"{r['mean_score']:.4f} / {r['normal_mean_score']:.4f} |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def plot_curves(curves: dict, path: Path, title: str, fs: int) -> Path:
+    """One panel per violation: median surprise (and the 25-75% band) vs frames from the event,
+    the normal replays of the same episodes beside it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    kinds = [n for n in curves if n != "normal"]
+    fig, axes = plt.subplots(1, len(kinds), figsize=(4.2 * len(kinds), 3.4), squeeze=False, sharey=True)
+    for ax, name in zip(axes[0], kinds, strict=True):
+        for label, color in (("normal", "0.45"), (name, "C3")):
+            pts = [(o, np.percentile(v, [25, 50, 75])) for o, v in curves[label].items() if v]
+            xs = np.array([o for o, _ in pts])
+            q = np.array([p for _, p in pts])
+            ax.plot(xs, q[:, 1], "o-", color=color, label=label, ms=3)
+            ax.fill_between(xs, q[:, 0], q[:, 2], color=color, alpha=0.2)
+        ax.axvline(0, color="k", lw=0.8, ls=":")
+        ax.set_yscale("log")
+        ax.set_xlabel(f"frames from the event (x{fs} env steps)")
+        ax.set_title(name)
+        ax.legend(fontsize=8)
+    axes[0][0].set_ylabel("surprise ‖ẑ − z‖² / D")
+    fig.suptitle(title, fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
