@@ -2,7 +2,8 @@
 
     python benchmarks/planner_suite.py [--runs runs/suite] [--envs ...] [--planners cem icem mppi grad cem_grad]
         [--protocols offset task] [--shifts none ood-visual ood-geometric ood-physical]
-        [--episodes 50] [--seeds 0 1 2] [--out runs/planner_suite] [--tabulate-only]
+        [--episodes 50] [--seeds 0 1 2] [--task-budget 50] [--expert] [--out runs/planner_suite]
+        [--tabulate-only]
 
 Checkpoints come from benchmarks/env_planning.py (``<runs>/<env>/model``). Each cell is one
 ``worldjepa eval`` (same tasks for every planner of a cell: the tasks depend only on the seed):
@@ -11,7 +12,9 @@ Checkpoints come from benchmarks/env_planning.py (``<runs>/<env>/model``). Each 
 - ``task``: env-sampled start and goal; ``none`` = the factors the data was recorded with
   (default), ``ood-<kind>`` = that factor group moved to its OOD range, the rest at default.
 
-Every planner gets a similar compute budget to the default CEM (64 samples x 6 iterations).
+``--expert`` adds the env's scripted expert on the true state: the ceiling of each task set
+(an env whose tasks need more steps than the budget shows it here). Every planner gets a
+similar compute budget to the default CEM (64 samples x 6 iterations).
 Writes ``<out>/results.json``, ``<out>/table.md`` and ``<out>/<env>.png`` (success per setting
 and planner, with 95% intervals), and prints the table. Seeds give the spread across seeds.
 """
@@ -39,17 +42,19 @@ BASELINES = ("random", "noop")
 
 
 def cell_eval(checkpoint: Path, protocol: str, shift: str, planner: str, episodes: int, seed: int, out: Path,
-              baselines: bool) -> dict:  # fmt: skip
+              baselines: bool, budget: int = 50) -> dict:  # fmt: skip
     """One ``worldjepa eval``; a cell whose results.json has the same config is read back instead
     (an interrupted suite resumes where it stopped)."""
     from dataclasses import asdict
 
     from worldjepa.evaluation.evaluate import EvalConfig, evaluate
 
+    policies = ["expert"] if planner == "expert" else ["mpc", *BASELINES] if baselines else ["mpc"]
     cfg = EvalConfig(
         checkpoint=str(checkpoint), protocol=protocol, factors="default" if shift == "none" else shift,
-        episodes=episodes, seed=seed, policies=["mpc", *BASELINES] if baselines else ["mpc"],
-        planner={"name": planner, **PLANNERS[planner]}, out=str(out),
+        episodes=episodes, seed=seed, policies=policies, budget=budget,
+        planner={"name": "cem", **PLANNERS["cem"]} if planner == "expert" else {"name": planner, **PLANNERS[planner]},
+        out=str(out),
     )  # fmt: skip
     done = out / "results.json"
     if done.exists():
@@ -74,13 +79,22 @@ def run(args) -> list[dict]:
             continue
         for protocol, shift in settings(args.protocols, args.shifts):
             for seed in args.seeds:
-                for i, planner in enumerate(args.planners):
+                budget = args.task_budget if protocol == "task" else 50
+                for i, planner in enumerate([*args.planners, *(["expert"] if args.expert else [])]):
                     out = args.out / env_id.split("/")[-1] / f"{protocol}-{shift}" / f"seed{seed}" / planner
                     res = cell_eval(
-                        ckpt, protocol, shift, planner, args.episodes, seed, out, baselines=i == 0
+                        ckpt,
+                        protocol,
+                        shift,
+                        planner,
+                        args.episodes,
+                        seed,
+                        out,
+                        baselines=i == 0,
+                        budget=budget,
                     )
                     for s in res["summary"]:
-                        name = planner if s["policy"] == "mpc" else s["policy"]
+                        name = planner if s["policy"] in ("mpc", "expert") else s["policy"]
                         rows.append({"env": env_id, "protocol": protocol, "shift": shift, "seed": seed,
                                      "policy": name, **{k: s[k] for k in ("success_rate", "ci95", "episodes",
                                                                            "successes", "time_per_step_s")}})  # fmt: skip
@@ -90,7 +104,7 @@ def run(args) -> list[dict]:
 def ordered(rows: list[dict]) -> list[str]:
     """Policies present in ``rows``: planners first, baselines last."""
     present = {r["policy"] for r in rows}
-    return [p for p in (*PLANNERS, *BASELINES) if p in present]
+    return [p for p in (*PLANNERS, *BASELINES, "expert") if p in present]
 
 
 def table(rows: list[dict]) -> str:
@@ -172,6 +186,9 @@ def main() -> None:
     )
     parser.add_argument("--episodes", type=int, default=50)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--task-budget", type=int, default=50, help="env steps per task-protocol episode")
+    parser.add_argument("--expert", action="store_true",
+                        help="add the env's scripted expert (true state: the task set's ceiling)")  # fmt: skip
     parser.add_argument("--out", type=Path, default=Path("runs/planner_suite"))
     parser.add_argument("--tabulate-only", action="store_true", help="re-tabulate <out>/results.json")
     args = parser.parse_args()

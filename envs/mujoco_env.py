@@ -198,6 +198,10 @@ class MujocoGoalEnv(Env, EzPickle):
         mujoco.mj_forward(self.model, self._scratch)
         return self._render(self._scratch)
 
+    def current_info(self) -> dict:
+        """The ``info`` dict of the current step (state, goal, factors, is_success, distance)."""
+        return self._info()
+
     def intervene(self, state=None, factors: dict | None = None) -> dict[str, np.ndarray]:
         """Change the world mid-episode, without a reset: pose it in ``state`` (n_state,) and/or
         set some ``factors`` {name: value} (e.g. a colour, a mass, a friction). -> the

@@ -163,6 +163,17 @@ def test_task_protocol_samples_tasks_from_the_env(run, tmp_path, capsys):
     assert "unknown evaluation protocol 'nope'" in capsys.readouterr().err
 
 
+def test_expert_policy_shows_the_ceiling_of_a_task_set(run, tmp_path):
+    _, _, out, _, _ = run
+    args = ["eval", f"checkpoint={out}", "protocol=task", "episodes=6", "budget=150",
+            "policies=[expert,noop]", f"out={tmp_path}"]  # fmt: skip
+    assert main(args) == 0
+    rates = {
+        s["policy"]: s["success_rate"] for s in json.loads((tmp_path / "results.json").read_text())["summary"]
+    }
+    assert rates["expert"] >= 5 / 6 and rates["noop"] == 0
+
+
 def test_probe_reports_every_quantity_against_its_baselines(run, tmp_path, capsys):
     _, _, out, _, _ = run
     args = ["probe", f"checkpoint={out}", f"out={tmp_path}", "stride=1", "probes=[linear]", "frames=2"]

@@ -145,6 +145,7 @@ def evaluate(cfg: EvalConfig) -> dict:
                 hold_actions=cfg.hold_actions,
                 device=cfg.device,
                 amp=cfg.amp,
+                envs=envs,
             )
             t0 = time.perf_counter()
             with tqdm(total=cfg.budget, desc=f"eval {name} ({len(tasks)} envs)", unit="step") as bar:

@@ -42,6 +42,28 @@ class NoopPolicy:
         return np.zeros((len(pixels), self.dim), np.float32)
 
 
+@EVAL_POLICIES.register("expert")
+class ExpertPolicy:
+    """The env's scripted expert, reading the true state (privileged: not a pixel policy). Its
+    success is the ceiling of a task set: what is reachable within the budget at all."""
+
+    def __init__(self, envs, seed: int, **_):
+        self.envs, self.seed = envs, seed
+
+    def reset(self, goal_pixels):
+        from worldjepa.envs.policies import make_policy
+
+        self.experts = [make_policy("expert", env, seed=self.seed + i) for i, env in enumerate(self.envs)]
+        for env, expert in zip(self.envs, self.experts, strict=True):
+            expert.reset({}, env.unwrapped.current_info())
+
+    def act(self, pixels):
+        return np.stack([
+            expert({"pixels": px}, env.unwrapped.current_info())
+            for env, expert, px in zip(self.envs, self.experts, pixels, strict=True)
+        ]).astype(np.float32)  # fmt: skip
+
+
 @EVAL_POLICIES.register("mpc")
 def mpc_policy(
     low,
