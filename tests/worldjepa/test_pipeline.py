@@ -180,7 +180,7 @@ def test_probe_reports_every_quantity_against_its_baselines(run, tmp_path, capsy
     assert main(args) == 0
     res = json.loads((tmp_path / "results.json").read_text())
     r2 = {(r["features"], r["quantity"]): r["r2"] for r in res["results"]}
-    assert {f for f, _ in r2} == {"model", "random", "pixels"}
+    assert {f for f, _ in r2} == {"model", "encoder", "random", "random_encoder", "pixels"}
     assert {"agent_x", "agent_y", "agent_vx", "agent_vy"} <= {q for _, q in r2}
     # Frames and targets line up: 8x8 pixels place the agent whatever the (barely trained) model.
     assert r2[("pixels", "agent_x")] > 0.6 and r2[("pixels", "agent_y")] > 0.6

@@ -100,6 +100,11 @@ class WorldModel(nn.Module):
     # ------------------------------------------------------------------------------ encode
     def encode(self, pixels: Tensor) -> Tensor:
         """pixels: (B, T, 3, H, W) uint8, or float in [0, 255] -> z: (B, T, D) float32."""
+        return self.encode_features(pixels, project=True)
+
+    def encode_features(self, pixels: Tensor, project: bool = False) -> Tensor:
+        """pixels: (B, T, 3, H, W) -> the encoder's features (B, T, feature_dim), before the
+        projector (or z, (B, T, D), with ``project``)."""
         size = self.cfg.image_size
         if pixels.shape[-3:] != (3, size, size):
             raise ValueError(
@@ -108,8 +113,8 @@ class WorldModel(nn.Module):
             )
         B = pixels.shape[0]
         x = rearrange(pixels.float(), "b t c h w -> (b t) c h w") / 127.5 - 1.0
-        z = self.projector(self.encoder(x))
-        return rearrange(z, "(b t) d -> b t d", b=B)
+        h = self.encoder(x)
+        return rearrange(self.projector(h) if project else h, "(b t) d -> b t d", b=B)
 
     # ----------------------------------------------------------------------------- predict
     def predict(self, z: Tensor, actions: Tensor) -> Tensor:

@@ -23,7 +23,9 @@ class ProbeConfig:
     checkpoint: str = "runs/tworoom"  # a run dir (holding checkpoint/) or a checkpoint dir
     data: str | None = None  # default: the checkpoint's dataset and its train/held-out episodes
     val_fraction: float = 0.2  # held-out episodes when ``data`` is another dataset
-    features: list[str] = field(default_factory=lambda: ["model", "random", "pixels"])
+    features: list[str] = field(
+        default_factory=lambda: ["model", "encoder", "random", "random_encoder", "pixels"]
+    )
     probes: list[str] = field(default_factory=lambda: ["linear", "mlp"])
     factor_kinds: list[str] = field(default_factory=lambda: ["physical"])  # episode factors to probe too
     stride: int = 4  # every stride-th step of each episode
@@ -123,7 +125,12 @@ def run_probe(cfg: ProbeConfig) -> dict:
         )
     y_tr = probe_targets(ds, tr_rows, tr_eps, tuple(cfg.factor_kinds))
     y_te = probe_targets(ds, te_rows, te_eps, tuple(cfg.factor_kinds))
-    varies = (y_tr.values.std(0) > 1e-8) & (y_te.values.std(0) > 1e-8)
+
+    def varies_in(v: np.ndarray) -> np.ndarray:  # float32 noise around a constant does not count
+        v = v.astype(np.float64)
+        return v.std(0) > 1e-6 * (1 + np.abs(v).mean(0))
+
+    varies = varies_in(y_tr.values) & varies_in(y_te.values)
     skipped = [n for n, v in zip(y_tr.names, varies, strict=True) if not v]
     y_tr, y_te = y_tr.select(varies), y_te.select(varies)
     if not y_tr.names:

@@ -1,6 +1,6 @@
 """What a probe predicts: the recorded physical quantities of a dataset's steps.
 
-Every ``state_*`` column, plus the numeric episode factors of the chosen kinds (by default the
+Every ``state_*`` column (angles as their sine and cosine), plus the numeric episode factors of the chosen kinds (by default the
 physical ones: mass, friction, damping...), broadcast to the episode's steps.
 """
 
@@ -45,6 +45,11 @@ def probe_targets(ds, rows: np.ndarray, episode_of_row: np.ndarray, factor_kinds
     names, kinds, cols = [], [], []
     state = ds.load_columns(("state",))["state"]
     for i, name in enumerate(ds.state_names):
+        if name.endswith("angle"):  # wraps around: probe the point on the circle, not the number
+            names += [f"sin({name})", f"cos({name})"]
+            kinds += ["state", "state"]
+            cols += [np.sin(state[rows, i]), np.cos(state[rows, i])]
+            continue
         names.append(name)
         kinds.append("state")
         cols.append(state[rows, i])
