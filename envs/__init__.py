@@ -36,6 +36,7 @@ class EnvSpec:
     factors: str
     max_episode_steps: int
     expert: str  # the registered scripted policy that `policy=expert` means for this env
+    suite: bool = True  # a control task of the planning suite (False: a synthetic world)
 
 
 _ENVS: dict[str, EnvSpec] = {
@@ -63,8 +64,16 @@ _ENVS: dict[str, EnvSpec] = {
         max_episode_steps=200,
         expert="cube_expert",
     ),
+    "worldjepa/GaussLatent-v0": EnvSpec(
+        entry_point="worldjepa.envs.gauss_latent:GaussLatentEnv",
+        factors="worldjepa.envs.gauss_latent:GAUSS_FACTORS",
+        max_episode_steps=100,
+        expert="random",  # no task: recordings explore with random actions
+        suite=False,
+    ),
 }
-ENV_IDS: tuple[str, ...] = tuple(_ENVS)
+ENV_IDS: tuple[str, ...] = tuple(k for k, v in _ENVS.items() if v.suite)  # the control tasks
+SYNTHETIC_ENV_IDS: tuple[str, ...] = tuple(k for k, v in _ENVS.items() if not v.suite)
 
 for _env_id, _spec in _ENVS.items():
     if _env_id not in gymnasium.registry:  # re-imports (e.g. importlib.reload) must not re-register
@@ -75,7 +84,7 @@ def _spec(env_id: str) -> EnvSpec:
     try:
         return _ENVS[env_id]
     except KeyError:
-        raise EnvError(f"unknown env '{env_id}'; available: {', '.join(ENV_IDS)}") from None
+        raise EnvError(f"unknown env '{env_id}'; available: {', '.join(_ENVS)}") from None
 
 
 def make_env(env_id: str, **kwargs) -> gymnasium.Env:
@@ -100,4 +109,4 @@ def expert_policy_name(env: gymnasium.Env) -> str:
     return _ENVS[env_id].expert
 
 
-__all__ = ["ENV_IDS", "EnvSpec", "env_factor_space", "expert_policy_name", "make_env"]
+__all__ = ["ENV_IDS", "SYNTHETIC_ENV_IDS", "EnvSpec", "env_factor_space", "expert_policy_name", "make_env"]

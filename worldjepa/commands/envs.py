@@ -3,11 +3,13 @@
 
 def main(overrides: list[str]) -> int:
     from worldjepa.config import compose
-    from worldjepa.envs import ENV_IDS, env_factor_space
+    from worldjepa.envs import ENV_IDS, SYNTHETIC_ENV_IDS, env_factor_space
 
     compose("envs", overrides)  # rejects unknown overrides
     for env_id in ENV_IDS:
         space = env_factor_space(env_id)
         kinds = sorted({f.kind for f in space})
         print(f"{env_id:<26} {len(space.names)} factors ({', '.join(kinds)})")
+    for env_id in SYNTHETIC_ENV_IDS:
+        print(f"{env_id:<26} synthetic (no task; see benchmarks/identifiability.py)")
     return 0
