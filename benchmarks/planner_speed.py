@@ -14,6 +14,10 @@ envs), median of ``--repeats``, from the MPC state 2 blocks into held-out tasks:
 - worldjepa CEM (all envs in one batched call; float32, and bf16 autocast as ``worldjepa eval``
   plans by default) vs swm's CEMSolver at its default ``batch_size=1`` (one env after another; its
   LeWM cost supports no other);
+- for a rope predictor (windowed attention), swm's rollout re-runs the whole history each step
+  (what it computes without a cache; the same function as our KV-cached rollout), and, on a
+  second line, swm re-running only the last num_hist latents (its default for LeWM, cheaper but
+  a different function of such a model: the cost gap shows how different);
 - the overhead of our whole planning call over its 30 bare rollouts (the predictor calls alone),
   and over the predictor FLOP floor: one teacher-forced predictor pass per candidate over the
   whole context + plan (what a perfect KV cache would compute);
@@ -40,7 +44,7 @@ HORIZON = 5
 class _Encoder(torch.nn.Module):
     """Our encoder + projector behind the HuggingFace-style call swm's LeWM.encode makes."""
 
-    def __init__(self, model):
+    def __init__(self, model, window: int | None = None):
         super().__init__()
         self.model = model
 
@@ -52,7 +56,7 @@ class _Encoder(torch.nn.Module):
 class _Predictor(torch.nn.Module):
     """Our predictor as swm's: forward(emb (B, T, D), act_emb (B, T, E)) -> (B, T, D)."""
 
-    def __init__(self, model):
+    def __init__(self, model, window: int | None = None):
         super().__init__()
         # swm's rollout re-runs its last ``num_frames`` latents every step. A learned-position
         # predictor is defined on num_hist-token windows; a rope predictor's attention window
@@ -60,12 +64,14 @@ class _Predictor(torch.nn.Module):
         # cache) and computes exactly what our KV-cached rollout computes.
         self.model = model
         self.num_frames = model.predictor.max_len if model.predictor.cacheable else model.cfg.num_hist
+        if window is not None:  # swm's default: re-run only the last num_hist latents
+            self.num_frames = window
 
     def forward(self, emb, act_emb):
         return self.model.predictor(emb, act_emb)
 
 
-def swm_world_model(model, frameskip: int):
+def swm_world_model(model, frameskip: int, window: int | None = None):
     """stable-worldmodel's own LeWM (its rollout, its terminal cost) around our trained modules.
 
     Its rollout re-runs the whole history window through every predictor block at each step
@@ -77,7 +83,7 @@ def swm_world_model(model, frameskip: int):
     def embed(actions):
         return model.embed_actions(repeat(actions, "... a -> ... (f a)", f=frameskip))
 
-    return LeWM(_Encoder(model), _Predictor(model), embed).eval()
+    return LeWM(_Encoder(model), _Predictor(model, window), embed).eval()
 
 
 class SwmPlanner:
@@ -174,6 +180,12 @@ def timings(model, pre, tasks, n_envs: int, repeats: int) -> dict:
     swm = SwmPlanner(swm_model, batch_size=1)
     swm.set_frames(starts, goals)
     res["swm"] = median_time(lambda: swm.plan(None, warm, ours.bounds), repeats)
+    truncated = None
+    if model.predictor.cacheable:  # swm as configured by default: only the last num_hist latents
+        truncated = swm_world_model(model, pre["frameskip"], window=model.cfg.num_hist)
+        trunc = SwmPlanner(truncated, batch_size=1)
+        trunc.set_frames(starts, goals)
+        res["swm num_hist"] = median_time(lambda: trunc.plan(None, warm, ours.bounds), repeats)
     # Same predictor, same cost: both sides must score env 0's candidates alike.
     cand = torch.rand(n_envs, CEM_KW["num_samples"], HORIZON, ours.bounds[0].numel()) * 2 - 1
     with torch.inference_mode():
@@ -181,6 +193,9 @@ def timings(model, pre, tasks, n_envs: int, repeats: int) -> dict:
         info = {k: v.unsqueeze(1).expand(1, CEM_KW["num_samples"], *v.shape[1:]) for k, v in one.items()}
         theirs = swm_model.get_cost(info, cand[:1])
         res["cost gap"] = ((ours._cost(cand)[:1] - theirs).abs().max() / theirs.abs().max()).item()
+        if truncated is not None:
+            other = truncated.get_cost(dict(info), cand[:1])
+            res["cost gap num_hist"] = ((ours._cost(cand)[:1] - other).abs().max() / other.abs().max()).item()
         blocks = ours._to_blocks(cand)
         iters = CEM_KW["num_iters"]
         res["bare rollouts"] = median_time(
@@ -262,6 +277,10 @@ def main() -> None:
         wj, sw, bf = r["worldjepa"], r["swm"], r["worldjepa bf16"]
         print(f"{n:>4} {sw:>8.3f} {wj:>12.3f} {sw / wj:>8.1f}x {bf:>8.3f} {sw / bf:>13.1f}x "
               f"{wj / r['bare rollouts']:>15.2f}x {wj / r['predictor floor']:>17.2f}x {r['cost gap']:>9.1e}")  # fmt: skip
+        if "swm num_hist" in r:
+            print(f"     swm re-running only the last {model.cfg.num_hist} latents (its default; a different function "
+                  f"of a windowed-attention model): {r['swm num_hist']:.3f} s, {r['swm num_hist'] / wj:.1f}x ours, "
+                  f"cost gap {r['cost gap num_hist']:.1e}")  # fmt: skip
     if args.episodes:
         tasks = tasks[: args.episodes]
         print(f"\nMPC success on {len(tasks)} held-out tasks (goal +25 steps, budget 50):")

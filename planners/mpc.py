@@ -147,7 +147,9 @@ class MPCPolicy:
         self._blocks_done = 0
         # What the chosen plan expects at the boundaries it will execute before the next replan.
         with torch.no_grad():
-            d2 = (self._rollout(self._plan[:, None])[:, 0] - self.z_goal[:, None]).pow(2).sum(-1)  # (B, horizon)
+            d2 = (
+                (self._rollout(self._plan[:, None])[:, 0] - self.z_goal[:, None]).pow(2).sum(-1)
+            )  # (B, horizon)
         for k in range(self.replan_every):
             self.distances["predicted"].append(
                 (self._step + (k + 1) * self.frameskip, d2[:, k].cpu().numpy())
