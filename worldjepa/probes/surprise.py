@@ -121,6 +121,11 @@ def run_surprise(cfg: SurpriseConfig) -> dict:
             f"no held-out episode has {min_blocks} blocks of {fs} steps; record longer episodes"
         )
     env = make_env(pre["env_id"], image_size=pre["image_size"][0])
+    if not hasattr(env.unwrapped, "intervene"):
+        env.close()
+        raise ConfigError(
+            f"{pre['env_id']} cannot change mid-episode (no intervene): surprise needs a worldjepa MuJoCo env"
+        )
     names = ["normal", *violations]
     scores = {n: [] for n in names}
     curves = {n: {o: [] for o in CURVE_OFFSETS} for n in names}
