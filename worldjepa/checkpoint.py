@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from worldjepa.errors import CheckpointError
+from worldjepa.errors import CheckpointError, DatasetError
 
 FORMAT = "worldjepa-checkpoint-v1"
 FILES = ("model.safetensors", "config.yaml", "preprocess.json")
@@ -127,3 +127,18 @@ def load_weights(model, file: Path) -> None:
             f"{file} was saved from a different model than its config.yaml builds: " + "; ".join(parts)
         )
     model.load_state_dict(state)
+
+
+def load_checkpoint_and_data(checkpoint: str | Path, data: str | None = None, device: str = "cpu"):
+    """-> (checkpoint dir, model, preprocess, dataset): the checkpoint and the dataset to judge it
+    on (``data``, or the one it trained on), refusing a dataset of another env."""
+    from worldjepa.datasets import open_dataset
+
+    ckpt_dir = resolve_checkpoint_dir(checkpoint)
+    model, pre, _ = load_checkpoint(ckpt_dir, device=device)
+    ds = open_dataset(data or pre["dataset"])
+    if ds.meta["env_id"] != pre["env_id"]:
+        raise DatasetError(
+            f"{ds.root} holds {ds.meta['env_id']} but the checkpoint was trained on {pre['env_id']}"
+        )
+    return ckpt_dir, model, pre, ds

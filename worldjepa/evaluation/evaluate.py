@@ -86,8 +86,7 @@ def evaluate(cfg: EvalConfig) -> dict:
     import numpy as np
     from tqdm import tqdm
 
-    from worldjepa.checkpoint import load_checkpoint, resolve_checkpoint_dir
-    from worldjepa.datasets import open_dataset
+    from worldjepa.checkpoint import load_checkpoint_and_data
     from worldjepa.envs import make_env
     from worldjepa.evaluation.policies import EVAL_POLICIES
     from worldjepa.evaluation.report import format_table, summarise, write_results
@@ -100,14 +99,8 @@ def evaluate(cfg: EvalConfig) -> dict:
         PROTOCOLS.get(cfg.protocol)
     except ValueError as e:
         raise ConfigError(str(e)) from None
-    ckpt_dir = resolve_checkpoint_dir(cfg.checkpoint)
-    model, pre, _ = load_checkpoint(ckpt_dir, device=cfg.device)
+    ckpt_dir, model, pre, ds = load_checkpoint_and_data(cfg.checkpoint, cfg.data, cfg.device)
     data_path = cfg.data or pre["dataset"]
-    ds = open_dataset(data_path)
-    if ds.meta["env_id"] != pre["env_id"]:
-        raise DatasetError(
-            f"{data_path} holds {ds.meta['env_id']} but the checkpoint was trained on {pre['env_id']}"
-        )
     image_size = pre["image_size"][0]
     factor_split = cfg.factors if cfg.protocol == "task" else "default"  # offset: factors come from the data
     make = functools.partial(make_env, pre["env_id"], image_size=image_size, factor_split=factor_split)

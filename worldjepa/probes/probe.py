@@ -89,8 +89,7 @@ def run_probe(cfg: ProbeConfig) -> dict:
     and a predicted-vs-true plot per feature set and probe."""
     import torch
 
-    from worldjepa.checkpoint import load_checkpoint, resolve_checkpoint_dir
-    from worldjepa.datasets import open_dataset
+    from worldjepa.checkpoint import load_checkpoint_and_data
     from worldjepa.evaluation.report import write_results
     from worldjepa.probes.features import FEATURES
     from worldjepa.probes.fit import PROBES, scores
@@ -107,13 +106,7 @@ def run_probe(cfg: ProbeConfig) -> dict:
     for key in ("stride", "frames", "frame_gap"):
         if getattr(cfg, key) < 1:
             raise ConfigError(f"{key} must be >= 1, got {getattr(cfg, key)}")
-    ckpt_dir = resolve_checkpoint_dir(cfg.checkpoint)
-    model, pre, _ = load_checkpoint(ckpt_dir, device=cfg.device)
-    ds = open_dataset(cfg.data or pre["dataset"])
-    if ds.meta["env_id"] != pre["env_id"]:
-        raise DatasetError(
-            f"{ds.root} holds {ds.meta['env_id']} but the checkpoint was trained on {pre['env_id']}"
-        )
+    ckpt_dir, model, pre, ds = load_checkpoint_and_data(cfg.checkpoint, cfg.data, cfg.device)
     train_eps, test_eps = _split(cfg, pre, ds)
     first = (cfg.frames - 1) * cfg.frame_gap  # the earliest step with all its earlier frames
     (tr_rows, tr_eps), (te_rows, te_eps) = (

@@ -88,8 +88,7 @@ def run_surprise(cfg: SurpriseConfig) -> dict:
     from einops import rearrange
     from tqdm import tqdm
 
-    from worldjepa.checkpoint import load_checkpoint, resolve_checkpoint_dir
-    from worldjepa.datasets import open_dataset
+    from worldjepa.checkpoint import load_checkpoint_and_data
     from worldjepa.envs import make_env
     from worldjepa.evaluation.report import write_results
     from worldjepa.evaluation.stats import paired_auc_interval, roc_auc
@@ -104,13 +103,7 @@ def run_surprise(cfg: SurpriseConfig) -> dict:
             f"event must be in (0, 1) and window >= 1; got event={cfg.event}, window={cfg.window}"
         )
     overrides = {"physics": cfg.physics, "color": cfg.colors}
-    ckpt_dir = resolve_checkpoint_dir(cfg.checkpoint)
-    model, pre, _ = load_checkpoint(ckpt_dir, device=cfg.device)
-    ds = open_dataset(cfg.data or pre["dataset"])
-    if ds.meta["env_id"] != pre["env_id"]:
-        raise DatasetError(
-            f"{ds.root} holds {ds.meta['env_id']} but the checkpoint was trained on {pre['env_id']}"
-        )
+    ckpt_dir, model, pre, ds = load_checkpoint_and_data(cfg.checkpoint, cfg.data, cfg.device)
     fs, num_hist = pre["frameskip"], model.cfg.num_hist
     held_out = pre["val_episodes"] if cfg.data is None else ds.episode_ids.tolist()
     by_id = {int(e["episode_idx"]): e for e in ds.episodes}
