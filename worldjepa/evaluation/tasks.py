@@ -9,7 +9,6 @@ counted, never silently scored.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,11 +42,7 @@ def build_offset_tasks(ds, env, episode_ids, offset: int, max_tasks: int, seed: 
             excluded.append(ep)
             continue
         data = ds.read_episode(ep, columns=["state"])
-        factors = (
-            json.loads(episodes[ep]["factors"])
-            if isinstance(episodes[ep]["factors"], str)
-            else episodes[ep]["factors"]
-        )
+        factors = episodes[ep]["factors"]  # decoded by the reader
         starts = rng.permutation(length - offset)[:tries]
         chosen = None
         for t0 in starts:

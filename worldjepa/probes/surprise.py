@@ -11,7 +11,6 @@ resampled for the interval) says how well surprise separates them.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -77,11 +76,6 @@ def prediction_errors(model, z, blocks, num_hist: int):
     return torch.stack(errors, dim=1).float().cpu().numpy()
 
 
-def _episode_factors(episode: dict) -> dict:
-    f = episode.get("factors") or {}
-    return json.loads(f) if isinstance(f, str) else dict(f)
-
-
 def run_surprise(cfg: SurpriseConfig) -> dict:
     """Replay, inject, score; print the AUC table; write results.json, table.md and curves.png."""
     import torch
@@ -132,7 +126,7 @@ def run_surprise(cfg: SurpriseConfig) -> dict:
             frames = []
             for name in names:
                 rng = np.random.default_rng([cfg.seed, int(ep)])
-                px, what = replay(env, rec["state"][0], _episode_factors(by_id[int(ep)]), actions, fs, event,
+                px, what = replay(env, rec["state"][0], by_id[int(ep)]["factors"], actions, fs, event,
                                   violations.get(name), rng, overrides.get(name))  # fmt: skip
                 frames.append(px)
                 if what and name not in examples:

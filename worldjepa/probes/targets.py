@@ -6,7 +6,6 @@ physical ones: mass, friction, damping...), broadcast to the episode's steps.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,11 +23,6 @@ class Targets:
         """keep: (Q,) bool -> the kept columns."""
         idx = np.flatnonzero(keep)
         return Targets([self.names[i] for i in idx], [self.kinds[i] for i in idx], self.values[:, idx])
-
-
-def _factor_dict(episode: dict) -> dict:
-    f = episode.get("factors") or {}
-    return json.loads(f) if isinstance(f, str) else f
 
 
 def _factor_kinds(env_id: str) -> dict[str, str]:
@@ -54,7 +48,7 @@ def probe_targets(ds, rows: np.ndarray, episode_of_row: np.ndarray, factor_kinds
         kinds.append("state")
         cols.append(state[rows, i])
     kind_of = _factor_kinds(ds.meta.get("env_id", ""))
-    by_episode = {int(e["episode_idx"]): _factor_dict(e) for e in ds.episodes}
+    by_episode = {int(e["episode_idx"]): e["factors"] for e in ds.episodes}  # decoded by the reader
     wanted = sorted(n for n, k in kind_of.items() if k in factor_kinds)
     for name in wanted:
         per_ep = {
