@@ -79,6 +79,12 @@ def test_training_probe_monitor_tells_informative_from_collapsed_latents():
     assert probe_monitor(informative, state, episode) > 0.95
     collapsed = np.ones((400, 16), np.float32) + 1e-7 * rng.normal(size=(400, 16))
     assert probe_monitor(collapsed, state, episode) < 0.05
+    # A constant column read back from the simulator in float32 (a fixed height) has a tiny
+    # spread; it must be left out, not turn the score into nan.
+    with_constant = np.concatenate(
+        [state, np.full((400, 1), 0.025, np.float32) + rng.choice([0, 2e-9], (400, 1))], 1
+    )
+    assert probe_monitor(informative, with_constant.astype(np.float32), episode) > 0.95
 
 
 def _blurred(frames: np.ndarray, sigma: float = 4.0) -> np.ndarray:

@@ -18,6 +18,14 @@ PROBES: Registry[ProbeFit] = Registry("probe")
 RIDGE_ALPHAS = np.logspace(-6, 4, 21)  # ridge strengths, relative to the number of rows
 
 
+def varies(v: np.ndarray) -> np.ndarray:
+    """v: (N, Q) -> (Q,) bool: the column takes more than one value. Relative to its magnitude,
+    because float32 noise around a constant (a fixed height read back from the simulator)
+    has a tiny but non-zero spread that would make R² meaningless."""
+    v = v.astype(np.float64)
+    return v.std(0) > 1e-6 * (1 + np.abs(v).mean(0))
+
+
 def _standardise(train: np.ndarray, *others: np.ndarray):
     mean, std = train.mean(0), train.std(0)
     std = np.where(std > 1e-8, std, 1.0)  # constant columns stay constant (0) instead of nan

@@ -92,7 +92,7 @@ def run_probe(cfg: ProbeConfig) -> dict:
     from worldjepa.checkpoint import load_checkpoint_and_data
     from worldjepa.evaluation.report import write_results
     from worldjepa.probes.features import FEATURES
-    from worldjepa.probes.fit import PROBES, scores
+    from worldjepa.probes.fit import PROBES, scores, varies
     from worldjepa.probes.report import format_table, plot_predictions
     from worldjepa.probes.targets import probe_targets
 
@@ -119,13 +119,9 @@ def run_probe(cfg: ProbeConfig) -> dict:
     y_tr = probe_targets(ds, tr_rows, tr_eps, tuple(cfg.factor_kinds))
     y_te = probe_targets(ds, te_rows, te_eps, tuple(cfg.factor_kinds))
 
-    def varies_in(v: np.ndarray) -> np.ndarray:  # float32 noise around a constant does not count
-        v = v.astype(np.float64)
-        return v.std(0) > 1e-6 * (1 + np.abs(v).mean(0))
-
-    varies = varies_in(y_tr.values) & varies_in(y_te.values)
-    skipped = [n for n, v in zip(y_tr.names, varies, strict=True) if not v]
-    y_tr, y_te = y_tr.select(varies), y_te.select(varies)
+    varying = varies(y_tr.values) & varies(y_te.values)
+    skipped = [n for n, v in zip(y_tr.names, varying, strict=True) if not v]
+    y_tr, y_te = y_tr.select(varying), y_te.select(varying)
     if not y_tr.names:
         raise DatasetError(f"{ds.root}: no recorded quantity varies across its episodes; nothing to probe")
 

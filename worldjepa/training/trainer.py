@@ -290,13 +290,13 @@ def probe_monitor(z, state, episode) -> float:
     latents encode the world (it stays near 0 when the encoder collapses or learns nothing)."""
     import numpy as np
 
-    from worldjepa.probes.fit import fit_linear, scores
+    from worldjepa.probes.fit import fit_linear, scores, varies
 
     fit = np.isin(episode, np.unique(episode)[::2])  # every other held-out episode
     if fit.all() or not fit.any():
         return float("nan")
-    varies = (state[fit].std(0) > 1e-8) & (state[~fit].std(0) > 1e-8)
-    if not varies.any():
+    keep = varies(state[fit]) & varies(state[~fit])
+    if not keep.any():
         return float("nan")
-    r2 = scores(state[~fit][:, varies], fit_linear(z[fit], state[fit][:, varies], z[~fit]))["r2"]
+    r2 = scores(state[~fit][:, keep], fit_linear(z[fit], state[fit][:, keep], z[~fit]))["r2"]
     return float(np.clip(r2, 0, 1).mean())
