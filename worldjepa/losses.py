@@ -23,6 +23,7 @@ class LossConfig:
 
     sigreg_weight: float = 0.09
     num_proj: int = 1024
+    idm_weight: float = 0.0  # inverse-dynamics term (needs a model with idm_hidden > 0); 0: LeWM
 
 
 def prediction_loss(pred: Tensor, target: Tensor) -> Tensor:

@@ -87,6 +87,8 @@ def test_training_window_shorter_than_the_predictor_history_is_refused(run, tmp_
     assert "num_hist + 1" in capsys.readouterr().err
     assert main([*base, "data.num_steps=6", "model.predictor_pos=learned"]) == 2
     assert "learned positions" in capsys.readouterr().err
+    assert main([*base, "loss.idm_weight=0.1"]) == 2  # an inverse-dynamics term without its head
+    assert "model.idm_hidden" in capsys.readouterr().err
 
 
 def test_eval_reports_every_policy(run):

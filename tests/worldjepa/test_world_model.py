@@ -179,20 +179,25 @@ def moving_squares(batch: int, T: int, g: torch.Generator, size: int = 32, side:
     return torch.stack(frames, 1), actions
 
 
-def test_short_training_run_learns_action_conditioned_dynamics():
-    torch.manual_seed(0)
-    D = 16
-    model = build_world_model(tiny_config(frameskip=1, latent_dim=D))
+def train_on_squares(model, loss_cfg: LossConfig, steps: int = 60) -> list[dict]:
+    """Adam on fresh moving-squares batches -> every step's forward_train output."""
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
-    data_gen, loss_cfg = gen(0), LossConfig(num_proj=128)
-    pred_losses = []
-    for step in range(60):
+    data_gen, outs = gen(0), []
+    for step in range(steps):
         pixels, actions = moving_squares(32, 4, data_gen)
         out = model.forward_train(pixels, actions, loss_cfg, gen(step))
         opt.zero_grad()
         out["loss"].backward()
         opt.step()
-        pred_losses.append(out["pred_loss"].item())
+        outs.append(out)
+    return outs
+
+
+def test_short_training_run_learns_action_conditioned_dynamics():
+    torch.manual_seed(0)
+    D = 16
+    model = build_world_model(tiny_config(frameskip=1, latent_dim=D))
+    pred_losses = [out["pred_loss"].item() for out in train_on_squares(model, LossConfig(num_proj=128))]
     assert sum(pred_losses[-5:]) / 5 < 0.3 * sum(pred_losses[:5]) / 5
 
     model.eval()
@@ -203,3 +208,27 @@ def test_short_training_run_learns_action_conditioned_dynamics():
         shuffled = (model.predict(z[:, :-1], actions.flip(0)[:, :-1]) - z[:, 1:]).pow(2).mean()
     assert err < 0.5 * shuffled  # the predictor uses the actions
     assert effective_rank(z.reshape(-1, D)) > D / 4  # SIGReg kept the latents from collapsing
+
+
+def test_inverse_dynamics_term_reads_the_actions_back_from_consecutive_latents():
+    torch.manual_seed(0)
+    model = build_world_model(tiny_config(frameskip=1, latent_dim=16, idm_hidden=64))
+    loss_cfg = LossConfig(num_proj=128, idm_weight=1.0)
+    out = train_on_squares(model, loss_cfg, steps=150)[-1]
+    weighted = out["pred_loss"] + loss_cfg.sigreg_weight * out["sigreg_loss"] + out["idm_loss"]
+    assert torch.allclose(out["loss"], weighted)
+
+    model.eval()
+    with torch.no_grad():
+        pixels, actions = moving_squares(64, 4, gen(99))
+        z = model.encode(pixels)
+        a_hat = model.idm(torch.cat([z[:, :-1], z[:, 1:]], -1))
+        err = (a_hat - model.normalise_actions(actions[:, :-1])).pow(2).mean()
+    # Actions are uniform in [-1, 1] (variance 1/3); clamping at the borders hides a few.
+    assert err < 0.3 * actions.var()
+
+
+def test_inverse_dynamics_term_needs_its_head(model):
+    pixels, actions = moving_squares(2, 4, gen(0))
+    with pytest.raises(ValueError, match="idm_hidden"):
+        model.forward_train(pixels, actions.repeat(1, 1, FS), LossConfig(num_proj=8, idm_weight=0.1))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from einops import rearrange, repeat
 from torch import Tensor, nn
 
@@ -44,6 +45,9 @@ class WorldModelConfig:
     # "rope": rotary positions + a num_hist-token sliding attention window (rollouts cache keys
     # and values); "learned": absolute positions, windows recomputed (checkpoints before rope).
     predictor_pos: str = "rope"
+    # Hidden width of an inverse-dynamics head (z_t, z_{t+1}) -> the action block between them,
+    # trained when LossConfig.idm_weight > 0; 0: no head (LeWM's recipe).
+    idm_hidden: int = 0
 
     @property
     def block_dim(self) -> int:
@@ -81,6 +85,15 @@ class WorldModel(nn.Module):
             cfg.latent_dim, cfg.predictor_dim, cfg.predictor_depth, cfg.predictor_heads, cond_dim=emb,
             pos=cfg.predictor_pos, window=cfg.num_hist if cfg.predictor_pos == "rope" else None,
         )  # fmt: skip
+        self.idm = (
+            nn.Sequential(
+                nn.Linear(2 * cfg.latent_dim, cfg.idm_hidden),
+                nn.GELU(),
+                nn.Linear(cfg.idm_hidden, cfg.block_dim),
+            )
+            if cfg.idm_hidden
+            else None
+        )
         # Buffers, not attributes: they travel with .to(device) and state_dict (self-contained ckpts).
         self.register_buffer("action_mean", torch.zeros(cfg.block_dim))
         self.register_buffer("action_std", torch.ones(cfg.block_dim))
@@ -93,9 +106,13 @@ class WorldModel(nn.Module):
         self.action_mean.copy_(repeat(mean, "a -> (f a)", f=fs))
         self.action_std.copy_(repeat(std.clamp_min(eps), "a -> (f a)", f=fs))
 
+    def normalise_actions(self, actions: Tensor) -> Tensor:
+        """actions: (..., fs*A) raw env units -> (..., fs*A) standardised by the dataset's stats."""
+        return (actions.float() - self.action_mean) / self.action_std
+
     def embed_actions(self, actions: Tensor) -> Tensor:
         """actions: (..., fs*A) raw env units -> action tokens (..., emb)."""
-        return self.action_encoder((actions.float() - self.action_mean) / self.action_std)
+        return self.action_encoder(self.normalise_actions(actions))
 
     # ------------------------------------------------------------------------------ encode
     def encode(self, pixels: Tensor) -> Tensor:
@@ -219,6 +236,11 @@ class WorldModel(nn.Module):
         the encoder through both the prediction and the target (no stop-gradient, no EMA);
         SIGReg on z is what prevents the trivial collapsed solution. ``generator`` draws the
         SIGReg directions (seed it from the step, identically on every DDP rank).
+
+        With ``loss_cfg.idm_weight`` > 0 the inverse-dynamics head also predicts each
+        (standardised) action block from the latents on either side of it (``idm_loss``), which
+        makes the latent keep what the actions move: without it a JEPA may encode the static
+        scene and drop a small agent whose motion costs prediction error.
         """
         loss_cfg = loss_cfg or LossConfig()
         z = self.encode(pixels)
@@ -226,7 +248,14 @@ class WorldModel(nn.Module):
         pred_loss = prediction_loss(z_hat, z[:, 1:])
         sigreg_loss = SIGReg(num_proj=loss_cfg.num_proj).to(z.device)(z, generator)
         loss = pred_loss + loss_cfg.sigreg_weight * sigreg_loss
-        return {"loss": loss, "pred_loss": pred_loss, "sigreg_loss": sigreg_loss, "z": z}
+        out = {"pred_loss": pred_loss, "sigreg_loss": sigreg_loss, "z": z}
+        if loss_cfg.idm_weight > 0:
+            if self.idm is None:
+                raise ValueError("LossConfig.idm_weight > 0 needs a model built with idm_hidden > 0")
+            a_hat = self.idm(torch.cat([z[:, :-1], z[:, 1:]], dim=-1))
+            out["idm_loss"] = F.mse_loss(a_hat.float(), self.normalise_actions(actions[:, :-1]))
+            loss = loss + loss_cfg.idm_weight * out["idm_loss"]
+        return {"loss": loss, **out}
 
     def forward(self, pixels: Tensor, actions: Tensor, loss_cfg: LossConfig | None = None, generator=None):
         """Alias of ``forward_train``: DDP only syncs gradients for calls that go through

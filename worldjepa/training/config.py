@@ -32,6 +32,7 @@ class OptimConfig:
 class LossWeights:
     sigreg_weight: float = 0.09  # LeWM's lambda
     num_proj: int = 1024  # SIGReg random directions, fresh each step
+    idm_weight: float = 0.0  # inverse-dynamics term; needs model.idm_hidden > 0
 
 
 @dataclass

@@ -21,6 +21,7 @@ COLUMNS = (
     "val_copy_loss",
     "val_rank",
     "val_probe_r2",
+    "idm_loss",
 )
 
 
@@ -29,8 +30,12 @@ class MetricsLogger:
         self.path = Path(out) / "metrics.csv"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         append = resume and self.path.exists()
+        fields = COLUMNS
+        if append:  # keep the file's own columns (it may predate a newer one)
+            with open(self.path, newline="") as f:
+                fields = tuple(next(csv.reader(f), COLUMNS))
         self._file = open(self.path, "a" if append else "w", newline="")
-        self._writer = csv.DictWriter(self._file, fieldnames=COLUMNS, extrasaction="ignore")
+        self._writer = csv.DictWriter(self._file, fieldnames=fields, extrasaction="ignore")
         if not append:
             self._writer.writeheader()
 

@@ -79,6 +79,10 @@ def make_model(cfg: TrainConfig, ds):
         raise ConfigError(
             f"model.num_hist ({num_hist}) must be data.num_steps - 1 ({tokens}) with learned positions"
         )
+    if cfg.loss.idm_weight > 0 and not cfg.model.get("idm_hidden"):
+        raise ConfigError(
+            "loss.idm_weight > 0 needs an inverse-dynamics head: set model.idm_hidden (e.g. 256)"
+        )
     h, w = ds.image_size
     if h != w:
         raise ConfigError(f"dataset frames are {h}x{w}; only square frames are supported")
@@ -147,7 +151,9 @@ def train(cfg: TrainConfig) -> Path:
             f"{out} already holds a checkpoint; pass --resume to continue it or choose another out="
         )
 
-    loss_cfg = LossConfig(sigreg_weight=cfg.loss.sigreg_weight, num_proj=cfg.loss.num_proj)
+    loss_cfg = LossConfig(
+        sigreg_weight=cfg.loss.sigreg_weight, num_proj=cfg.loss.num_proj, idm_weight=cfg.loss.idm_weight
+    )
     # Resuming re-seeds the batch order from the step so a resumed run does not replay batches.
     loader = make_loader(
         train_ds,
@@ -213,6 +219,8 @@ def train(cfg: TrainConfig) -> Path:
                     "lr": optim.param_groups[0]["lr"],
                     "steps_per_s": cfg.log_every / max(now - t_log, 1e-9),
                 }
+                if "idm_loss" in out_t:
+                    row["idm_loss"] = out_t["idm_loss"].item()
                 t_log = now
                 if val_batches and (done % cfg.val_every == 0 or done == cfg.steps):
                     row.update(validate(model, val_batches, device))
