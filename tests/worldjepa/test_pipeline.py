@@ -80,6 +80,15 @@ def test_training_again_into_a_full_dir_refuses(run, capsys):
     assert "--resume" in capsys.readouterr().err
 
 
+def test_resuming_a_finished_run_changes_nothing(run):
+    _, _, out, _, train = run
+    before = {p.name: p.stat().st_mtime_ns for p in (out / "checkpoint").iterdir()}
+    metrics = (out / "metrics.csv").read_text()
+    assert main([*train, "steps=20", "--resume"]) == 0
+    assert {p.name: p.stat().st_mtime_ns for p in (out / "checkpoint").iterdir()} == before
+    assert (out / "metrics.csv").read_text() == metrics
+
+
 def test_training_window_shorter_than_the_predictor_history_is_refused(run, tmp_path, capsys):
     _, data, *_ = run
     base = ["train", f"data.path={data}", f"out={tmp_path / 'r'}", "steps=1", *TINY_MODEL]

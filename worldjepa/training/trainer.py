@@ -145,6 +145,11 @@ def train(cfg: TrainConfig) -> Path:
         state = torch.load(ckpt_dir / "training_state.pt", map_location=device, weights_only=False)
         optim.load_state_dict(state["optimizer"])
         start_step = int(state["step"])
+        if start_step >= cfg.steps:
+            log.warning(
+                "%s is already trained %d steps (steps=%d): nothing to do", ckpt_dir, start_step, cfg.steps
+            )
+            return ckpt_dir
         log.info("resuming from step %d (%s)", start_step, ckpt_dir)
     elif (ckpt_dir / "model.safetensors").exists():
         raise ConfigError(
