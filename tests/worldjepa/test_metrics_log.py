@@ -22,3 +22,4 @@ def test_a_fresh_log_has_every_column(tmp_path):
     logger.log({"step": 1, "idm_loss": 0.25})
     logger.close()
     assert read_metrics(tmp_path / "metrics.csv")["idm_loss"] == [0.25]
+    assert logger.plot().stat().st_size > 1000

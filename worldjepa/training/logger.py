@@ -86,8 +86,11 @@ def plot_metrics(csv_path: str | Path) -> Path | None:
     if val:
         ax.plot([s for s, _, _ in val], [v for _, v, _ in val], "o-", label="held-out pred MSE")
         ax.plot([s for s, _, _ in val], [c for _, _, c in val], "x--", label="held-out 'no change' MSE")
+    idm = [(s, v) for s, v in zip(m["step"], m["idm_loss"], strict=True) if not math.isnan(v)]
+    if idm:  # trained with the inverse-dynamics term
+        ax.plot(*zip(*idm, strict=True), label="train inverse-dynamics MSE")
     ax.set_yscale("log")
-    ax.set_title("prediction loss")
+    ax.set_title("losses (MSE)")
     ax.legend(fontsize=8)
     axes[1].plot(m["step"], m["sigreg_loss"])
     axes[1].set_yscale("log")
