@@ -44,10 +44,9 @@ def factor_strip(env_id: str, image_size: int = 96, seed: int = 0) -> list[tuple
 
 def save_strip(tiles: list[tuple[str, np.ndarray]], path: Path, title: str) -> Path:
     """Write the tiles as one labelled PNG strip."""
-    import matplotlib
+    from worldjepa.plotting import pyplot, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, axes = plt.subplots(1, len(tiles), figsize=(1.45 * len(tiles), 2.05), squeeze=False)
     for ax, (label, frame) in zip(axes[0], tiles, strict=True):
@@ -56,7 +55,4 @@ def save_strip(tiles: list[tuple[str, np.ndarray]], path: Path, title: str) -> P
         ax.set_axis_off()
     fig.suptitle(title, fontsize=8)
     fig.tight_layout(pad=0.3, rect=(0, 0, 1, 0.9))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

@@ -23,10 +23,9 @@ def side_by_side(frame: np.ndarray, goal: np.ndarray, scale: int = 4, success: b
 def distance_panel(distances: dict, num_steps: int, height: int) -> tuple[np.ndarray, Callable[[int], int]]:
     """distances: {"actual": [(step, d2)], "predicted": [(step, d2)]} -> (a (height, 1.6*height, 3)
     uint8 plot of both curves over env steps 0..num_steps, step -> pixel column of that step)."""
-    import matplotlib
+    from worldjepa.plotting import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     width = int(1.6 * height)
     fig = plt.figure(figsize=(width / 100, height / 100), dpi=100)

@@ -20,10 +20,9 @@ def format_table(results: list[dict], quantities: list[str], features: list[str]
 def plot_predictions(names: list[str], y_true: np.ndarray, y_pred: np.ndarray, path: Path, title: str,
                      max_points: int = 2000, seed: int = 0) -> Path:  # fmt: skip
     """One scatter (predicted vs true, with the identity line and R²) per quantity -> PNG path."""
-    import matplotlib
+    from worldjepa.plotting import pyplot, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     from worldjepa.probes.fit import scores
 
@@ -47,7 +46,4 @@ def plot_predictions(names: list[str], y_true: np.ndarray, y_pred: np.ndarray, p
     fig.supylabel("predicted", fontsize=8)
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=100)

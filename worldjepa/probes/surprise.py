@@ -181,10 +181,9 @@ def format_table(rows: list[dict]) -> str:
 def plot_curves(curves: dict, path: Path, title: str, fs: int) -> Path:
     """One panel per violation: median surprise (and the 25-75% band) vs frames from the event,
     the normal replays of the same episodes beside it."""
-    import matplotlib
+    from worldjepa.plotting import pyplot, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     kinds = [n for n in curves if n != "normal"]
     fig, axes = plt.subplots(1, len(kinds), figsize=(4.2 * len(kinds), 3.4), squeeze=False, sharey=True)
@@ -203,7 +202,4 @@ def plot_curves(curves: dict, path: Path, title: str, fs: int) -> Path:
     axes[0][0].set_ylabel("surprise ‖ẑ − z‖² / D")
     fig.suptitle(title, fontsize=8)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

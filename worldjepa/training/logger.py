@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import csv
-import logging
 from pathlib import Path
-
-log = logging.getLogger(__name__)
 
 COLUMNS = (
     "step",
@@ -47,7 +44,7 @@ class MetricsLogger:
         self._file.close()
 
     def plot(self) -> Path | None:
-        """Write training_curves.png beside metrics.csv (skipped quietly if matplotlib is absent)."""
+        """Write training_curves.png beside metrics.csv (None when nothing is logged yet)."""
         return plot_metrics(self.path)
 
 
@@ -62,19 +59,14 @@ def read_metrics(path: str | Path) -> dict[str, list[float]]:
 
 
 def plot_metrics(csv_path: str | Path) -> Path | None:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        log.info("matplotlib not installed; skipping the training plot")
-        return None
     import math
+
+    from worldjepa.plotting import pyplot, save_figure
 
     m = read_metrics(csv_path)
     if not m["step"]:
         return None
+    plt = pyplot()
     fig, axes = plt.subplots(1, 4, figsize=(17, 3.6))
     ax = axes[0]
     ax.plot(m["step"], m["pred_loss"], label="train pred MSE")
@@ -111,7 +103,4 @@ def plot_metrics(csv_path: str | Path) -> Path | None:
         a.set_xlabel("step")
         a.grid(alpha=0.3)
     fig.tight_layout()
-    out = Path(csv_path).with_name("training_curves.png")
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return save_figure(fig, Path(csv_path).with_name("training_curves.png"))
