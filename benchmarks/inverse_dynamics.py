@@ -42,8 +42,16 @@ def train_idm(run: Path, weight: float, hidden: int, steps: int = 2500) -> None:
 
     out = run / "model_idm"
     done = checkpoint_step(out / "checkpoint")
-    if done is not None and done >= steps:
-        return
+    if done is not None:
+        from worldjepa.checkpoint import read_checkpoint_files
+
+        cfg, _ = read_checkpoint_files(out)
+        had = (cfg["model"].get("idm_hidden"), cfg["loss"].get("idm_weight"))
+        if had != (hidden, weight):
+            raise SystemExit(f"{out} was trained with idm_hidden, idm_weight = {had}, not {(hidden, weight)}; "
+                             "move it away or pass its settings")  # fmt: skip
+        if done >= steps:
+            return
     cmd = [sys.executable, "-m", "worldjepa.cli", "train", f"data.path={run / 'data'}", f"out={out}",
            f"steps={steps}", f"model.idm_hidden={hidden}", f"loss.idm_weight={weight}",
            *(["--resume"] if done is not None else [])]  # fmt: skip
