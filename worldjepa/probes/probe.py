@@ -118,7 +118,6 @@ def run_probe(cfg: ProbeConfig) -> dict:
         )
     y_tr = probe_targets(ds, tr_rows, tr_eps, tuple(cfg.factor_kinds))
     y_te = probe_targets(ds, te_rows, te_eps, tuple(cfg.factor_kinds))
-
     varying = varies(y_tr.values) & varies(y_te.values)
     skipped = [n for n, v in zip(y_tr.names, varying, strict=True) if not v]
     y_tr, y_te = y_tr.select(varying), y_te.select(varying)

@@ -1,7 +1,8 @@
 """What a probe predicts: the recorded physical quantities of a dataset's steps.
 
-Every ``state_*`` column (angles as their sine and cosine), plus the numeric episode factors of the chosen kinds (by default the
-physical ones: mass, friction, damping...), broadcast to the episode's steps.
+Every ``state_*`` column (angles as their sine and cosine), plus the numeric episode factors of
+the chosen kinds (by default the physical ones: mass, friction, damping...), broadcast to the
+episode's steps.
 """
 
 from __future__ import annotations

@@ -156,9 +156,7 @@ def train(cfg: TrainConfig) -> Path:
             f"{out} already holds a checkpoint; pass --resume to continue it or choose another out="
         )
 
-    loss_cfg = LossConfig(
-        sigreg_weight=cfg.loss.sigreg_weight, num_proj=cfg.loss.num_proj, idm_weight=cfg.loss.idm_weight
-    )
+    loss_cfg = LossConfig(**dataclasses.asdict(cfg.loss))  # the library's mirror of cfg.loss
     # Resuming re-seeds the batch order from the step so a resumed run does not replay batches.
     loader = make_loader(
         train_ds,
