@@ -10,22 +10,18 @@ where S is however many candidates the planner evaluates per call (sampling plan
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 from torch import Tensor
 
-from worldjepa.registry import Registry
+from worldjepa.errors import ConfigError
+from worldjepa.planners.config import PLANNER_CONFIGS, PlannerConfig
 
 CostFn = Callable[[Tensor], Tensor]
 Bounds = tuple[Tensor, Tensor]
-
-PLANNERS: Registry[type] = Registry("planner")
-
-# Modules whose import registers a planner; imported on first lookup so that importing the
-# base interface stays cheap and the registry is complete whatever the caller imported.
-_BUILTIN_MODULES = ("cem", "icem", "mppi", "gradient")
 
 
 @runtime_checkable
@@ -36,14 +32,31 @@ class Planner(Protocol):
         ...
 
 
-def _register_builtins() -> None:
-    for name in _BUILTIN_MODULES:
-        importlib.import_module(f"worldjepa.planners.{name}")
+def configure(config_cls: type, config: PlannerConfig | None, overrides: dict) -> PlannerConfig:
+    """``config`` (default: ``config_cls()``) with ``overrides`` applied, validated."""
+    from worldjepa.config.fields import validate
+
+    cfg = config if config is not None else config_cls()
+    known = {f.name for f in dataclasses.fields(cfg)}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise ConfigError(
+            f"planner {cfg.name} has no setting '{unknown[0]}'; it has: {', '.join(sorted(known))}"
+        )
+    cfg = dataclasses.replace(cfg, **overrides)
+    validate(cfg, "planner.")
+    return cfg
 
 
-def make_planner(name: str, **kwargs) -> Planner:
-    """Instantiate a registered planner: ``make_planner("cem", num_samples=128)``.
+def planner_class(config: PlannerConfig) -> type:
+    module, attr = type(config).target.split(":")
+    return getattr(importlib.import_module(module), attr)
 
-    Raises ValueError naming the available planners when ``name`` is unknown."""
-    _register_builtins()
-    return PLANNERS.get(name)(**kwargs)
+
+def make_planner(
+    planner: str | PlannerConfig = "cem", *, seed: int = 0, device="cpu", **overrides
+) -> Planner:
+    """A registered planner from its name or config: ``make_planner("cem", num_samples=128)``,
+    ``make_planner(MPPIConfig(), seed=1)``. An unknown name raises a ConfigError listing them."""
+    config = PLANNER_CONFIGS.get(planner)() if isinstance(planner, str) else planner
+    return planner_class(config)(config, seed=seed, device=device, **overrides)

@@ -10,13 +10,13 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from worldjepa.planners.base import PLANNERS, CostFn
+from worldjepa.planners.base import CostFn
+from worldjepa.planners.config import CEMConfig
 from worldjepa.planners.sampling import SamplingPlanner
 
 
-@PLANNERS.register("cem")
 class CEM(SamplingPlanner):
-    """CEM(num_samples, num_iters, num_elites, init_std, min_std, seed, device).
+    """CEM(config=None, *, seed, device, **overrides): settings in ``CEMConfig``.
 
     ``init_std`` and ``min_std`` are fractions of the action half-range (high - low) / 2, so
     one setting works whatever the action units. ``min_std`` keeps the search from freezing
@@ -24,21 +24,10 @@ class CEM(SamplingPlanner):
     cost never gets worse than the warm start's.
     """
 
-    def __init__(
-        self,
-        num_samples: int = 300,
-        num_iters: int = 30,
-        num_elites: int = 30,
-        init_std: float = 1.0,
-        min_std: float = 0.02,
-        seed: int = 0,
-        device: str | torch.device = "cpu",
-    ):
-        super().__init__(num_iters, seed, device)
-        if not 1 <= num_elites <= num_samples:
-            raise ValueError(f"num_elites ({num_elites}) must be in [1, num_samples={num_samples}]")
-        self.num_samples, self.num_elites = num_samples, num_elites
-        self.init_std, self.min_std = init_std, min_std
+    Config = CEMConfig
+
+    def __init__(self, config: CEMConfig | None = None, **kwargs):
+        super().__init__(config, **kwargs)
         self.last_elites: Tensor | None = None  # (B, K, H, A): the final iteration's elites, best first
 
     def _plan(

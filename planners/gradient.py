@@ -8,8 +8,9 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from worldjepa.planners.base import PLANNERS, Bounds, CostFn
+from worldjepa.planners.base import Bounds, CostFn
 from worldjepa.planners.cem import CEM
+from worldjepa.planners.config import CEMConfig, CEMGradConfig, GradientConfig
 from worldjepa.planners.sampling import Generators, SamplingPlanner
 
 
@@ -51,28 +52,15 @@ def refine(
     return best_plan.detach(), history
 
 
-@PLANNERS.register("grad")
 class GradientPlanner(SamplingPlanner):
-    """GradientPlanner(num_iters, lr, num_restarts, init_std, seed, device).
+    """GradientPlanner(config=None, *, seed, device, **overrides): settings in ``GradientConfig``.
 
     Restart 0 starts at the warm start; the others at the warm start plus Gaussian noise of
     ``init_std`` half-ranges (seeded like the sampling planners). The cost must be
     differentiable in the actions.
     """
 
-    def __init__(
-        self,
-        num_iters: int = 30,
-        lr: float = 0.1,
-        num_restarts: int = 4,
-        init_std: float = 0.5,
-        seed: int = 0,
-        device: str | torch.device = "cpu",
-    ):
-        super().__init__(num_iters, seed, device)
-        if num_restarts < 1 or lr <= 0:
-            raise ValueError(f"need num_restarts >= 1 and lr > 0; got {num_restarts}, {lr}")
-        self.lr, self.num_restarts, self.init_std = lr, num_restarts, init_std
+    Config = GradientConfig
 
     def plan(
         self, cost_fn: CostFn, init: Tensor, bounds: Bounds, generator: Generators | None = None
@@ -86,31 +74,20 @@ class GradientPlanner(SamplingPlanner):
         return plan
 
 
-@PLANNERS.register("cem_grad")
 class CEMGrad(SamplingPlanner):
     """CEM, then Adam refinement of its mean and ``num_refine - 1`` best final elites.
 
-    CEMGrad(num_samples, num_iters, num_elites, grad_iters, num_refine, lr, init_std, min_std, seed, device).
+    CEMGrad(config=None, *, seed, device, **overrides): settings in ``CEMGradConfig``.
     """
 
-    def __init__(
-        self,
-        num_samples: int = 300,
-        num_iters: int = 30,
-        num_elites: int = 30,
-        grad_iters: int = 10,
-        num_refine: int = 4,
-        lr: float = 0.05,
-        init_std: float = 1.0,
-        min_std: float = 0.02,
-        seed: int = 0,
-        device: str | torch.device = "cpu",
-    ):
-        super().__init__(num_iters, seed, device)
-        if not 1 <= num_refine <= num_elites + 1:
-            raise ValueError(f"num_refine ({num_refine}) must be in [1, num_elites + 1 = {num_elites + 1}]")
-        self.cem = CEM(num_samples, num_iters, num_elites, init_std, min_std, seed, device)
-        self.grad_iters, self.num_refine, self.lr = grad_iters, num_refine, lr
+    Config = CEMGradConfig
+
+    def __init__(self, config: CEMGradConfig | None = None, **kwargs):
+        super().__init__(config, **kwargs)
+        shared = {
+            f: getattr(self.cfg, f) for f in ("num_samples", "num_iters", "num_elites", "init_std", "min_std")
+        }
+        self.cem = CEM(CEMConfig(**shared), seed=self.seed, device=self.device)
 
     def plan(
         self, cost_fn: CostFn, init: Tensor, bounds: Bounds, generator: Generators | None = None

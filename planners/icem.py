@@ -10,42 +10,20 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from worldjepa.planners.base import PLANNERS, CostFn
+from worldjepa.planners.base import CostFn
+from worldjepa.planners.config import ICEMConfig
 from worldjepa.planners.sampling import SamplingPlanner, colored_noise
 
 
-@PLANNERS.register("icem")
 class ICEM(SamplingPlanner):
-    """ICEM(num_samples, num_iters, num_elites, noise_beta, keep_elites, population_decay,
-    momentum, init_std, min_std, seed, device).
+    """ICEM(config=None, *, seed, device, **overrides): settings in ``ICEMConfig``.
 
     Iteration i samples max(2 * num_elites, num_samples * population_decay**-i) candidates
     (the mean and ``keep_elites`` x num_elites of the previous elites included); mean and
     std move ``1 - momentum`` of the way to the elites'. Stds are fractions of the half-range.
     """
 
-    def __init__(
-        self,
-        num_samples: int = 300,
-        num_iters: int = 30,
-        num_elites: int = 30,
-        noise_beta: float = 2.0,
-        keep_elites: float = 0.3,
-        population_decay: float = 1.25,
-        momentum: float = 0.1,
-        init_std: float = 1.0,
-        min_std: float = 0.02,
-        seed: int = 0,
-        device: str | torch.device = "cpu",
-    ):
-        super().__init__(num_iters, seed, device)
-        if not 1 <= num_elites <= num_samples:
-            raise ValueError(f"num_elites ({num_elites}) must be in [1, num_samples={num_samples}]")
-        if not 0 <= keep_elites <= 1 or not 0 <= momentum < 1 or population_decay < 1:
-            raise ValueError("need 0 <= keep_elites <= 1, 0 <= momentum < 1 and population_decay >= 1")
-        self.num_samples, self.num_elites, self.noise_beta = num_samples, num_elites, noise_beta
-        self.keep_elites, self.population_decay, self.momentum = keep_elites, population_decay, momentum
-        self.init_std, self.min_std = init_std, min_std
+    Config = ICEMConfig
 
     def population(self, it: int) -> int:
         return max(2 * self.num_elites, int(self.num_samples * self.population_decay**-it))

@@ -14,6 +14,7 @@ with fs times fewer dimensions to search.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Protocol
 
@@ -22,7 +23,10 @@ import torch
 from einops import rearrange, repeat
 from torch import Tensor
 
-from worldjepa.planners.base import Planner
+from worldjepa.config.fields import validate
+from worldjepa.errors import ConfigError
+from worldjepa.planners.base import Planner, make_planner
+from worldjepa.planners.config import MPCConfig
 from worldjepa.planners.costs import action_penalty, goal_cost
 
 
@@ -55,32 +59,40 @@ class MPCPolicy:
     def __init__(
         self,
         model: LatentDynamics,
-        planner: Planner,
+        planner: Planner | None = None,
         *,
-        horizon: int = 5,
-        frameskip: int = 5,
-        action_dim: int = 2,
+        frameskip: int,
+        action_dim: int,
         action_low,
         action_high,
-        num_hist: int = 3,
-        replan_every: int = 1,
-        cost_mode: str = "terminal",
-        action_weight: float = 0.0,
-        hold_actions: bool = False,
+        num_hist: int,
+        config: MPCConfig | None = None,
+        seed: int = 0,
         device: str | torch.device = "cpu",
-        autocast_dtype: torch.dtype | None = None,
+        **overrides,
     ):
-        if not 1 <= replan_every <= horizon:
-            raise ValueError(f"replan_every ({replan_every}) must be in [1, horizon={horizon}]")
-        self.model, self.planner = model, planner
-        self.horizon, self.frameskip, self.action_dim = horizon, frameskip, action_dim
-        self.num_hist, self.replan_every, self.cost_mode = num_hist, replan_every, cost_mode
-        self.hold_actions, self.action_weight = hold_actions, action_weight
+        """The MPC settings (horizon, cost, held actions, ...) are ``config`` (default: the
+        ``MPCConfig`` defaults, which ``worldjepa eval`` uses) with ``overrides``; ``planner``
+        defaults to the one ``config.planner`` describes. frameskip, action_dim, the bounds and
+        num_hist describe the model and its data (``for_checkpoint`` reads them)."""
+        cfg = config if config is not None else MPCConfig()
+        unknown = sorted(set(overrides) - {f.name for f in dataclasses.fields(cfg)})
+        if unknown:
+            raise ConfigError(f"MPCPolicy has no setting '{unknown[0]}'; see worldjepa.planners.MPCConfig")
+        self.cfg = cfg = dataclasses.replace(cfg, **overrides)
+        validate(cfg)
         self.device = torch.device(device)
+        self.model = model
+        self.planner = (
+            planner if planner is not None else make_planner(cfg.planner, seed=seed, device=self.device)
+        )
+        self.horizon, self.frameskip, self.action_dim = cfg.horizon, frameskip, action_dim
+        self.num_hist, self.replan_every, self.cost = num_hist, cfg.replan_every, cfg.cost
+        self.hold_actions, self.action_weight = cfg.hold_actions, cfg.action_weight
         # bf16 rollouts plan ~1.5-2x faster on CPUs with avx512_bf16/AMX and on GPUs; on a
-        # dim-128 predictor the CEM elites agree ~98% with float32. Off by default.
-        self.autocast_dtype = autocast_dtype
-        tile = 1 if hold_actions else frameskip
+        # dim-128 predictor the CEM elites agree ~98% with float32.
+        self.autocast_dtype = torch.bfloat16 if cfg.amp == "bf16" else None
+        tile = 1 if self.hold_actions else frameskip
         self.bounds = (
             _block_bound(action_low, action_dim, tile, self.device),
             _block_bound(action_high, action_dim, tile, self.device),
@@ -90,6 +102,26 @@ class MPCPolicy:
         self.last_plan_time = 0.0
         self.total_plan_time = 0.0
         self.z_goal: Tensor | None = None
+
+    @classmethod
+    def for_checkpoint(
+        cls, model: LatentDynamics, preprocess: dict, config: MPCConfig | None = None, *, seed: int = 0,
+        device: str | torch.device = "cpu", **overrides,
+    ) -> MPCPolicy:  # fmt: skip
+        """An MPC policy for a trained checkpoint: its model and ``preprocess.json`` (frameskip,
+        action dim and bounds, history length) with ``config`` / ``overrides`` as in ``__init__``."""
+        return cls(
+            model,
+            frameskip=preprocess["frameskip"],
+            action_dim=preprocess["action_dim"],
+            action_low=preprocess["action_low"],
+            action_high=preprocess["action_high"],
+            num_hist=preprocess["num_hist"],
+            config=config,
+            seed=seed,
+            device=device,
+            **overrides,
+        )
 
     # ------------------------------------------------------------------------------------
     def _encode(self, pixels) -> Tensor:
@@ -128,7 +160,7 @@ class MPCPolicy:
     def _cost(self, actions: Tensor) -> Tensor:
         """actions: (B, S, horizon, P) planner space -> (B, S): goal distance, plus
         ``action_weight`` x the mean squared action (in half-ranges) when it is > 0."""
-        cost = goal_cost(self._rollout(actions), self.z_goal, self.cost_mode)
+        cost = goal_cost(self._rollout(actions), self.z_goal, self.cost)
         if self.action_weight:
             cost = cost + self.action_weight * action_penalty(actions, *self.bounds)
         return cost

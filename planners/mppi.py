@@ -9,34 +9,19 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from worldjepa.planners.base import PLANNERS, CostFn
+from worldjepa.planners.base import CostFn
+from worldjepa.planners.config import MPPIConfig
 from worldjepa.planners.sampling import SamplingPlanner, colored_noise
 
 
-@PLANNERS.register("mppi")
 class MPPI(SamplingPlanner):
-    """MPPI(num_samples, num_iters, noise_std, temperature, noise_beta, std_decay, seed, device).
+    """MPPI(config=None, *, seed, device, **overrides): settings in ``MPPIConfig``.
 
     ``noise_std`` is a fraction of the action half-range; it shrinks by ``std_decay`` per
     iteration. The current mean is one of the samples.
     """
 
-    def __init__(
-        self,
-        num_samples: int = 300,
-        num_iters: int = 10,
-        noise_std: float = 0.5,
-        temperature: float = 0.3,
-        noise_beta: float = 0.0,
-        std_decay: float = 0.8,
-        seed: int = 0,
-        device: str | torch.device = "cpu",
-    ):
-        super().__init__(num_iters, seed, device)
-        if num_samples < 2 or temperature <= 0 or not 0 < std_decay <= 1:
-            raise ValueError("need num_samples >= 2, temperature > 0 and 0 < std_decay <= 1")
-        self.num_samples, self.noise_std, self.temperature = num_samples, noise_std, temperature
-        self.noise_beta, self.std_decay = noise_beta, std_decay
+    Config = MPPIConfig
 
     def _plan(
         self, cost_fn: CostFn, init: Tensor, low: Tensor, high: Tensor, generator

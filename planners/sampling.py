@@ -6,18 +6,25 @@ A planner built on ``SamplingPlanner`` implements ``_plan(cost_fn, init, low, hi
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
+from typing import ClassVar
 
 import torch
 from torch import Tensor
 
-from worldjepa.planners.base import Bounds, CostFn
+from worldjepa.planners.base import Bounds, CostFn, configure
+from worldjepa.planners.config import PlannerConfig
 
 Generators = torch.Generator | Sequence[torch.Generator]
 
 
 class SamplingPlanner:
-    """Base of CEM, iCEM and MPPI: ``plan(cost_fn, init, bounds, generator=None)``.
+    """Base of every built-in planner: ``plan(cost_fn, init, bounds, generator=None)``.
+
+    ``Planner(config=None, *, seed=0, device="cpu", **overrides)``: the settings are the class's
+    ``Config`` dataclass (``worldjepa.planners.config``, the defaults ``worldjepa eval`` uses),
+    with ``overrides`` applied and validated; each setting is also an attribute.
 
     Without ``generator``, a fresh one is seeded from ``seed + number of previous calls``:
     deterministic for a given seed, yet not the same noise at every MPC step. A list of B
@@ -25,10 +32,16 @@ class SamplingPlanner:
     which others share the batch.
     """
 
-    def __init__(self, num_iters: int, seed: int = 0, device: str | torch.device = "cpu"):
-        if num_iters < 1:
-            raise ValueError(f"num_iters must be >= 1; got {num_iters}")
-        self.num_iters, self.seed = num_iters, seed
+    Config: ClassVar[type[PlannerConfig]]
+
+    def __init__(
+        self, config: PlannerConfig | None = None, *, seed: int = 0, device: str | torch.device = "cpu",
+        **overrides,
+    ):  # fmt: skip
+        self.cfg = configure(self.Config, config, overrides)
+        for f in dataclasses.fields(self.cfg):
+            setattr(self, f.name, getattr(self.cfg, f.name))
+        self.seed = seed
         self.device = torch.device(device)
         self.num_calls = 0
         self.last_costs: Tensor | None = None  # (num_iters, B): best sampled cost per iteration

@@ -1,70 +1,68 @@
-"""`worldjepa <command> [hydra overrides]`: one entry point for the whole pipeline.
+"""`worldjepa <command> [key=value ...]`: one entry point for the whole pipeline.
 
-Each command composes ``configs/<command>.yaml`` with the overrides given and calls a
-library function. Command modules are imported only when run, so ``--help`` is instant.
-User errors (``WorldJEPAError``) print one clear line and exit 2, never a traceback.
+Each command's config is a dataclass tree (``worldjepa.commands.COMMANDS`` names it), composed
+with Hydra overrides; ``-m`` sweeps over comma-separated values. Command modules are imported
+only when run, so ``--help`` is instant. User errors (``WorldJEPAError``) print one line and exit
+2, never a traceback.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
-from dataclasses import dataclass
 
 from worldjepa import __version__
-
-
-@dataclass(frozen=True)
-class Command:
-    module: str  # worldjepa.commands.<module> exposes run(cfg) -> int | None
-    help: str
-    positional: str | None = None  # config key that a bare positional argument sets
-
-
-COMMANDS: dict[str, Command] = {
-    "quickstart": Command("quickstart", "collect -> train -> eval on TwoRoom, sized for a CPU machine"),
-    "collect": Command("collect", "record expert/random rollouts of an env into a Lance dataset"),
-    "train": Command("train", "train a JEPA world model (encoder + AdaLN predictor, SIGReg)"),
-    "eval": Command("eval", "plan with a checkpoint (MPC/CEM) on held-out start/goal pairs"),
-    "probe": Command("probe", "probe a checkpoint's latents for physical quantities (R² vs baselines)"),
-    "surprise": Command(
-        "surprise", "predictor error at injected violations (teleport, colour, physics): ROC AUC"
-    ),
-    "envs": Command("envs", "list the registered environments"),
-    "factors": Command("factors", "print an env's factors of variation", positional="env"),
-    "gallery": Command("gallery", "render each env's scene under every factor at OOD (PNG strips)"),
-    "data": Command(
-        "data", "inspect | preview | merge | split | compact | import | export | convert datasets"
-    ),
-}
+from worldjepa.commands import COMMANDS, Command
 
 USAGE = f"""worldjepa {__version__}: JEPA world models from pixels, trained with SIGReg.
 
-usage: worldjepa <command> [key=value ...] [--cfg] [--resume]
+usage: worldjepa <command> [key=value ...] [--cfg] [--resume] [-m]
 
 commands:
 {chr(10).join(f"  {name:<11} {c.help}" for name, c in COMMANDS.items())}
 
 Overrides use Hydra syntax, e.g. `worldjepa train data=data/tworoom steps=500 model.encoder=vit_tiny`.
-`--cfg` prints the composed config and exits; `--resume` continues training from out_dir.
+`worldjepa <command> --help` lists every key with its default and valid values; `--cfg` prints the
+composed config; `--resume` continues training in out; `-m seed=0,1 loss.sigreg_weight=0.03,0.09`
+runs every combination (one output directory per job).
 """
 
 
-def parse_args(argv: list[str]) -> tuple[str, list[str], bool]:
-    """argv (without the program name) -> (command, hydra overrides, print_cfg)."""
-    command, rest = argv[0], argv[1:]
-    spec = COMMANDS[command]
-    overrides, print_cfg = [], False
+def parse_args(spec: Command, rest: list[str]) -> tuple[list[str], dict[str, bool]]:
+    """argv after the command -> (Hydra overrides, flags {cfg, multirun}). Bare arguments fill
+    ``spec.positional`` keys in order; a key ending in '...' takes every remaining one (a list)."""
+    overrides, flags, bare = [], {"cfg": False, "multirun": False}, []
     for arg in rest:
         if arg == "--cfg":
-            print_cfg = True
+            flags["cfg"] = True
+        elif arg in ("-m", "--multirun"):
+            flags["multirun"] = True
         elif arg == "--resume":
             overrides.append("resume=true")
         elif "=" not in arg and not arg.startswith("-") and spec.positional:
-            overrides.append(f"{spec.positional}={arg}")
+            bare.append(arg)
         else:
             overrides.append(arg)
-    return command, overrides, print_cfg
+    keys = spec.positional.split(",") if spec.positional else []
+    for i, key in enumerate(keys):
+        if key.endswith("..."):
+            values = bare[i:]
+            overrides.append(f"{key[:-3]}=[{','.join(_quote(v) for v in values)}]")
+            bare = bare[:i]
+            break
+        if i < len(bare):
+            overrides.append(f"{key}={_quote(bare[i])}")
+    if len(bare) > len(keys):
+        overrides.extend(bare[len(keys) :])  # Hydra names them in its error
+    return overrides, flags
+
+
+def _quote(value: str) -> str:
+    """A bare path as a Hydra value: quoted when it holds characters Hydra would parse."""
+    if all(c.isalnum() or c in "/._-~" for c in value):
+        return value
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,35 +76,48 @@ def main(argv: list[str] | None = None) -> int:
     if argv[0] not in COMMANDS:
         print(f"worldjepa: unknown command '{argv[0]}'; available: {', '.join(COMMANDS)}", file=sys.stderr)
         return 2
-    if any(a in ("-h", "--help") for a in argv[1:]):
-        print(
-            f"worldjepa {argv[0]}: {COMMANDS[argv[0]].help}\n\nits config (override any key with key=value):"
-        )
-        argv = [argv[0], "--cfg"]
-
+    command, spec = argv[0], COMMANDS[argv[0]]
     from worldjepa.errors import WorldJEPAError
 
-    command, overrides, print_cfg = parse_args(argv)
     _setup_logging()
     try:
-        module = importlib.import_module(f"worldjepa.commands.{COMMANDS[command].module}")
-        if print_cfg and hasattr(module, "print_config"):
-            module.print_config(overrides)
-            return 0
-        if print_cfg:
-            from omegaconf import OmegaConf
+        if any(a in ("-h", "--help") for a in argv[1:]):
+            from worldjepa.config import config_class, format_help
 
-            from worldjepa.config import compose
-
-            print(OmegaConf.to_yaml(compose(command, overrides)))
+            print(format_help(command, spec.help, config_class(command)))
             return 0
-        return int(module.main(overrides) or 0)
+        overrides, flags = parse_args(spec, argv[1:])
+        if flags["multirun"]:
+            from worldjepa.sweep import run_sweep
+
+            return run_sweep(command, overrides)
+        from worldjepa.config import compose
+
+        cfg = compose(command, overrides)
+        if flags["cfg"]:
+            import dataclasses
+
+            import yaml
+
+            print(yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False), end="")
+            return 0
+        module = importlib.import_module(f"worldjepa.commands.{spec.module}")
+        return int(module.main(cfg) or 0)
     except WorldJEPAError as exc:
-        print(f"worldjepa {command}: error: {exc}", file=sys.stderr)
+        print(f"worldjepa {command}: error: {one_line(exc)}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (`worldjepa data inspect ... | head`): stop quietly, like a
+        # Unix tool killed by SIGPIPE; point stdout at devnull so the final flush cannot fail.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt:
         print(f"\nworldjepa {command}: interrupted", file=sys.stderr)
         return 130
+
+
+def one_line(exc: BaseException) -> str:
+    return "; ".join(line.strip() for line in str(exc).strip().splitlines() if line.strip())
 
 
 def _setup_logging() -> None:

@@ -13,35 +13,53 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from worldjepa.config.fields import Invalid, Validated, opt
 from worldjepa.errors import ConfigError, DatasetError
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class CollectConfig:
-    env: str = "worldjepa/TwoRoom-v0"
-    image_size: int = 64
-    episodes: int = 300
-    policy: str = "expert"
-    policy_kwargs: dict = field(default_factory=dict)
-    factors: str = "default"
-    seed: int = 0
-    out: str = "data/tworoom"
-    commit_every: int = 20
-    mode: str = "create"
-    num_envs: int = 1  # > 1: step and render envs in this many worker processes
+def policy_names() -> list[str]:
+    """``expert`` (each env's own) and every registered collection policy."""
+    from worldjepa.envs.policies import POLICIES
 
-    def __post_init__(self):
-        if self.episodes < 1:
-            raise ConfigError(f"episodes must be >= 1, got {self.episodes}")
-        if self.num_envs < 1:
-            raise ConfigError(f"num_envs must be >= 1, got {self.num_envs}")
-        if self.mode not in ("create", "append", "overwrite"):
-            raise ConfigError(f"mode must be create, append or overwrite, got '{self.mode}'")
+    return ["expert", *POLICIES.names()]
+
+
+@dataclass
+class CollectConfig(Validated):
+    """Record rollouts of an env and a scripted policy into a Lance dataset."""
+
+    env: str = opt(
+        "worldjepa/TwoRoom-v0", "env id: worldjepa/<Name>-v0, any gymnasium MuJoCo id, or module:Id"
+    )
+    image_size: int = opt(64, "frame size in pixels (square)", ge=8, le=1024)
+    episodes: int = opt(300, "episodes to record", ge=1)
+    policy: str = opt("expert", "expert (the env's own) | a registered policy", choices=policy_names)
+    policy_kwargs: dict[str, Any] = opt({}, "policy arguments, e.g. policy_kwargs={noise:0.3}")
+    factors: str = opt("default", "factor split per episode: default | train | ood | [<split>+]ood-<kind>")
+    seed: int = opt(0, "seed of the episodes (their starts, factors and policy noise)", ge=0)
+    out: str = opt("data/tworoom", "dataset directory (or s3:// prefix)")
+    commit_every: int = opt(20, "episodes per atomic Lance commit; a crash loses at most these", ge=1)
+    mode: str = opt(
+        "create",
+        "create (refuse an existing dataset) | append | overwrite",
+        choices=("create", "append", "overwrite"),
+    )
+    num_envs: int = opt(1, "> 1: step and render envs in this many worker processes (same data)", ge=1)
+
+    def check(self) -> None:
+        from worldjepa.envs.factors import split_of
+        from worldjepa.errors import EnvError
+
+        try:
+            split_of(self.factors, "visual")
+        except EnvError as exc:
+            raise Invalid("factors", str(exc)) from None
 
 
 class EpisodeBuffer:
@@ -157,20 +175,45 @@ def _vector_episodes(cfg: CollectConfig, env, seeds: list[int]):
         venv.close()
 
 
+def check_policy(cfg: CollectConfig, env) -> None:
+    """Build the policy once: unknown ``policy_kwargs`` name what the policy takes instead."""
+    import inspect
+
+    from worldjepa.config.fields import show
+    from worldjepa.envs.policies import make_policy
+
+    try:
+        make_policy(cfg.policy, env, seed=0, **cfg.policy_kwargs)
+    except TypeError as exc:
+        from worldjepa.envs import expert_policy_name
+        from worldjepa.envs.policies import POLICIES
+
+        name = expert_policy_name(env) if cfg.policy == "expert" else cfg.policy
+        takes = [k for k in inspect.signature(POLICIES.get(name)).parameters if k not in ("env", "seed")]
+        raise ConfigError(
+            f"policy_kwargs={show(cfg.policy_kwargs)}: policy {name} takes {', '.join(takes) or 'no arguments'} ({exc})"
+        ) from None
+
+
 def collect(cfg: CollectConfig) -> Path:
     """Record ``cfg.episodes`` episodes to ``cfg.out``; returns the dataset path."""
     from tqdm import tqdm
 
+    from worldjepa.config import validate
     from worldjepa.datasets import DatasetWriter
     from worldjepa.datasets.storage import location, remove_tree
     from worldjepa.envs import make_env
+    from worldjepa.paths import writable_parent
 
+    validate(cfg)
     out = location(cfg.out)
+    writable_parent(cfg.out, "out")
+    env = make_env(cfg.env, image_size=cfg.image_size, factor_split=cfg.factors)
+    check_policy(cfg, env)  # before anything is written: a bad policy leaves no dataset behind
     if cfg.mode == "overwrite" and out.exists():
         if not (out / "steps.lance").exists() and any(out.iterdir()):
             raise DatasetError(f"{out} exists and is not a worldjepa dataset; refusing to delete it")
         remove_tree(out)
-    env = make_env(cfg.env, image_size=cfg.image_size, factor_split=cfg.factors)
     unwrapped = env.unwrapped
     writer = DatasetWriter(
         out,

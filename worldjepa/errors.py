@@ -16,7 +16,7 @@ class CheckpointError(WorldJEPAError):
     """A checkpoint directory is missing files or does not match the model it is loaded into."""
 
 
-class ConfigError(WorldJEPAError):
+class ConfigError(WorldJEPAError, ValueError):
     """A config value or override is unknown or invalid."""
 
 

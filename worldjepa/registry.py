@@ -32,10 +32,13 @@ class Registry(Generic[T]):
         return deco
 
     def get(self, name: str) -> T:
+        """The object registered as ``name``; a ConfigError (a ValueError) names the known ones."""
         try:
             return self._items[name]
         except KeyError:
-            raise ValueError(
+            from worldjepa.errors import ConfigError
+
+            raise ConfigError(
                 f"unknown {self.kind} '{name}'; available: {', '.join(sorted(self._items))}"
             ) from None
 

@@ -30,7 +30,7 @@ def test_inspect_command_prints_json_and_names_bad_input(toy_root, tmp_path, cap
     assert "does not exist" in capsys.readouterr().err
     assert main(["data", "explode", str(toy_root)]) == 2
     assert (
-        "subcommand (inspect, preview, merge, split, compact, import, export, convert)"
+        "subcommand=explode: must be one of: inspect, preview, merge, split, compact, import, export, convert"
         in capsys.readouterr().err
     )
 

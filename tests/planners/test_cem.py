@@ -3,8 +3,9 @@
 import pytest
 import torch
 
-from worldjepa.planners.base import PLANNERS, Planner, make_planner
+from worldjepa.planners.base import Planner, make_planner
 from worldjepa.planners.cem import CEM
+from worldjepa.planners.config import PLANNER_CONFIGS as PLANNERS
 from worldjepa.planners.costs import goal_cost
 
 B, H, A = 4, 5, 2

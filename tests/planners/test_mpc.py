@@ -39,6 +39,7 @@ class LinearToyModel(torch.nn.Module):
 
 def make_policy(model, **kw):
     planner = CEM(num_samples=128, num_iters=15, num_elites=16, seed=0)
+    kw = {"cost": "terminal", "hold_actions": False, "amp": "none", **kw}
     return MPCPolicy(model, planner, horizon=3, frameskip=FS, action_dim=A, action_low=[-1, -1],
                      action_high=[1, 1], num_hist=3, **kw)  # fmt: skip
 
@@ -51,7 +52,7 @@ def test_mpc_drives_a_linear_system_to_the_goal(cost_mode, tol):
     start = np.array([[-0.6, 0.5], [0.3, 0.3], [0.7, -0.7]], np.float32)
     goal = np.array([[0.5, -0.4], [-0.5, 0.6], [0.7, 0.2]], np.float32)
     model = LinearToyModel()
-    policy = make_policy(model, cost_mode=cost_mode)
+    policy = make_policy(model, cost=cost_mode)
     policy.reset(render(goal))
     state, executed = start.copy(), []
     for _ in range(20 * FS):  # 20 blocks; the start is 1.1 away, a block moves at most 0.2
@@ -81,7 +82,7 @@ def test_replan_every_and_real_world_model_smoke():
     model = build_world_model(cfg)
     planner = CEM(num_samples=16, num_iters=2, num_elites=4)
     policy = MPCPolicy(model, planner, horizon=3, frameskip=FS, action_dim=A, action_low=[-2, -2],
-                       action_high=[2, 2], replan_every=2, autocast_dtype=torch.bfloat16)  # fmt: skip
+                       action_high=[2, 2], num_hist=3, replan_every=2, hold_actions=False, amp="bf16")  # fmt: skip
     assert not model.training
     rng = np.random.default_rng(0)
     frames = lambda: rng.integers(0, 256, (2, 16, 16, 3), dtype=np.uint8)  # noqa: E731
@@ -95,7 +96,7 @@ def test_hold_actions_repeats_one_action_per_block_and_reaches_the_goal():
     start = np.array([[-0.6, 0.5], [0.3, 0.3]], np.float32)
     goal = np.array([[0.5, -0.4], [-0.5, 0.6]], np.float32)
     model = LinearToyModel()
-    policy = make_policy(model, cost_mode="sum", hold_actions=True)
+    policy = make_policy(model, cost="sum", hold_actions=True)
     assert policy.bounds[0].shape == (A,)  # the planner searches A dims per block, not FS*A
     policy.reset(render(goal))
     state, executed = start.copy(), []
@@ -127,7 +128,7 @@ def test_every_planner_drives_mpc_to_the_goal(name):
     goal = np.array([[0.5, -0.4], [-0.5, 0.6]], np.float32)
     planner = make_planner(name, seed=0, **PLANNER_SETTINGS[name])
     policy = MPCPolicy(LinearToyModel(), planner, horizon=3, frameskip=FS, action_dim=A, action_low=[-1, -1],
-                       action_high=[1, 1], cost_mode="sum", hold_actions=True, action_weight=1e-3)  # fmt: skip
+                       action_high=[1, 1], num_hist=3, cost="sum", hold_actions=True, action_weight=1e-3, amp="none")  # fmt: skip
     policy.reset(render(goal))
     state = start.copy()
     for _ in range(20 * FS):
@@ -140,7 +141,7 @@ def test_mpc_records_actual_and_predicted_goal_distances():
     the encoder then sees there (up to the toy renderer's 8-bit quantisation)."""
     start = np.array([[-0.6, 0.5], [0.3, 0.3]], np.float32)
     goal = np.array([[0.5, -0.4], [-0.5, 0.6]], np.float32)
-    policy = make_policy(LinearToyModel(), cost_mode="sum", hold_actions=True)
+    policy = make_policy(LinearToyModel(), cost="sum", hold_actions=True)
     policy.reset(render(goal))
     state = start.copy()
     for _ in range(6 * FS):

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from worldjepa.planners.base import PLANNERS, make_planner
+from worldjepa.planners.base import make_planner
+from worldjepa.planners.config import PLANNER_CONFIGS as PLANNERS
 from worldjepa.planners.sampling import colored_noise
 
 B, H, A = 4, 5, 2
@@ -126,5 +127,5 @@ def test_colored_noise_is_unit_variance_and_smoother_with_beta():
 def test_icem_population_shrinks_and_mppi_checks_its_settings():
     icem = make_planner("icem", num_samples=300, num_elites=30, population_decay=1.25)
     assert [icem.population(i) for i in (0, 1, 5, 30)] == [300, 240, 98, 60]
-    with pytest.raises(ValueError, match="temperature > 0"):
+    with pytest.raises(ValueError, match="temperature=0: must be > 0"):
         make_planner("mppi", temperature=0)

@@ -60,9 +60,10 @@ def test_print_config(command, capsys):
 
 
 def test_quickstart_routes_stage_overrides():
-    from worldjepa.commands.quickstart import stage_configs
+    from worldjepa.config import compose
 
-    collect, train, evaluate = stage_configs(["out_dir=/tmp/qs", "train.steps=7", "eval.episodes=3"])
+    cfg = compose("quickstart", ["out_dir=/tmp/qs", "train.steps=7", "eval.episodes=3"])
+    collect, train, evaluate = cfg.collect, cfg.train, cfg.eval
     assert train.steps == 7 and evaluate.episodes == 3
     assert collect.out == "/tmp/qs/data" and train.data.path == "/tmp/qs/data"
     assert evaluate.checkpoint == "/tmp/qs/model"

@@ -146,7 +146,7 @@ def test_checkpoints_without_predictor_pos_load_learned_positions():
     assert not m.predictor.cacheable and m.predictor.pos is not None
     with pytest.raises(ValueError, match="rope"):
         m.predictor.step(torch.zeros(1, 16), torch.zeros(1, 1), m.predictor.empty_cache())
-    with pytest.raises(ConfigError, match="position encoding"):
+    with pytest.raises(ConfigError, match="predictor_pos=alibi: must be one of: rope, learned"):
         build_world_model(tiny_config(predictor_pos="alibi"))
 
 

@@ -1,9 +1,8 @@
 """`worldjepa collect`: record rollouts into a Lance dataset."""
 
-from worldjepa.collect import CollectConfig, collect
-from worldjepa.config import compose, to_dataclass
 
+def main(cfg) -> int:
+    from worldjepa.collect import collect
 
-def main(overrides: list[str]) -> int:
-    collect(to_dataclass(CollectConfig, compose("collect", overrides), "collect config"))
+    collect(cfg)
     return 0

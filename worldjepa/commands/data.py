@@ -12,7 +12,40 @@ convert <src> <dst> to=<fmt>    any format -> any format
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
+
+from worldjepa.config.fields import Validated, opt
+
+FORMATS = ("auto", "worldjepa", "mp4", "hdf5", "lerobot", "swm-lance")
+
+
+@dataclass
+class DataCommandConfig(Validated):
+    """`worldjepa data <subcommand> <path ...> [key=value]`."""
+
+    __aliases__: ClassVar[dict[str, str]] = {"from": "source"}  # `from=` is a Python keyword
+
+    subcommand: str = opt("inspect", "what to do (given bare, first)", choices=lambda: list(SUBCOMMANDS))
+    paths: list[str] = opt([], "dataset paths (given bare after the subcommand)")
+    json: bool = opt(False, "inspect: print the summary as JSON")
+    out: str | None = opt(
+        None, "preview: .mp4/.gif (default <path>_preview.mp4) | merge: new dataset | split: folder"
+    )
+    episodes: int = opt(9, "preview: episodes in the grid, drawn at random with seed", ge=1)
+    seed: int = opt(0, "preview / split: seed", ge=0)
+    fps: float | None = opt(
+        None, "preview: default the dataset's | import: frame rate when the source lacks one", gt=0
+    )
+    scale: int = opt(2, "preview: pixel upscaling", ge=1)
+    val_fraction: float = opt(
+        0.2, "split: share of episodes in val/ (the same rule as training's split)", gt=0, lt=1
+    )
+    source: str = opt("auto", "import/convert (from=): the source format, auto: detect", choices=FORMATS)
+    to: str = opt("worldjepa", "export/convert: the destination format", choices=FORMATS[1:])
+    lossy: bool = opt(False, "export: mp4/lerobot H.264 yuv420p, swm-lance JPEG q95 (default: lossless)")
+    camera: str | None = opt(None, "import lerobot: which camera feature (default: the first)")
 
 
 def _one_path(cfg, sub: str) -> str:
@@ -83,10 +116,12 @@ def _compact(cfg) -> None:
 def _convert_with(src_fmt: str | None, dst_fmt: str | None, sub: str):
     def run(cfg) -> None:
         from worldjepa.datasets.formats import convert
+        from worldjepa.paths import writable_parent
 
         src, dst = _two_paths(cfg, sub)
         options = {k: v for k, v in (("camera", cfg.camera), ("fps", cfg.fps)) if v is not None}
-        out = convert(src, dst, src_format=src_fmt or cfg["from"], dst_format=dst_fmt or cfg.to,
+        writable_parent(dst, "destination")
+        out = convert(src, dst, src_format=src_fmt or cfg.source, dst_format=dst_fmt or cfg.to,
                       lossy=cfg.lossy, **options)  # fmt: skip
         _done(out)
 
@@ -109,18 +144,12 @@ SUBCOMMANDS = {
 }
 
 
-def main(overrides: list[str]) -> int:
-    from worldjepa.config import compose
+def main(cfg: DataCommandConfig) -> int:
     from worldjepa.errors import ConfigError
 
-    if not overrides or overrides[0] not in SUBCOMMANDS:
-        got = overrides[0] if overrides else "nothing"
-        raise ConfigError(f"worldjepa data needs a subcommand ({', '.join(SUBCOMMANDS)}), got {got}")
-    sub, rest = overrides[0], overrides[1:]
-    # Bare arguments are paths: `worldjepa data merge runs/a runs/b out=runs/ab`.
-    paths = [a for a in rest if "=" not in a]
-    cfg = compose("data", [a for a in rest if "=" in a] + [f"paths=[{','.join(repr(p) for p in paths)}]"])
     if not cfg.paths:
-        raise ConfigError(f"worldjepa data {sub} needs a dataset path: worldjepa data {sub} <path>")
-    SUBCOMMANDS[sub](cfg)
+        raise ConfigError(
+            f"worldjepa data {cfg.subcommand} needs a dataset path: worldjepa data {cfg.subcommand} <path>"
+        )
+    SUBCOMMANDS[cfg.subcommand](cfg)
     return 0

@@ -1,11 +1,18 @@
 """`worldjepa envs`: list the registered environments."""
 
+from dataclasses import dataclass
 
-def main(overrides: list[str]) -> int:
-    from worldjepa.config import compose
+from worldjepa.config.fields import Validated
+
+
+@dataclass
+class EnvsConfig(Validated):
+    """`worldjepa envs` takes no keys."""
+
+
+def main(cfg: EnvsConfig) -> int:
     from worldjepa.envs import ENV_IDS, SYNTHETIC_ENV_IDS, env_factor_space
 
-    compose("envs", overrides)  # rejects unknown overrides
     for env_id in ENV_IDS:
         space = env_factor_space(env_id)
         kinds = sorted({f.kind for f in space})

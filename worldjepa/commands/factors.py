@@ -1,5 +1,14 @@
 """`worldjepa factors <env>`: each factor's kind, default, training and OOD ranges."""
 
+from dataclasses import dataclass
+
+from worldjepa.config.fields import Validated, opt
+
+
+@dataclass
+class FactorsConfig(Validated):
+    env: str = opt("worldjepa/TwoRoom-v0", "the env whose factors to print (also: worldjepa factors <env>)")
+
 
 def _fmt(v) -> str:
     if isinstance(v, (list, tuple)):
@@ -7,11 +16,9 @@ def _fmt(v) -> str:
     return f"{v:g}"
 
 
-def main(overrides: list[str]) -> int:
-    from worldjepa.config import compose
+def main(cfg: FactorsConfig) -> int:
     from worldjepa.envs import env_factor_space
 
-    cfg = compose("factors", overrides)
     space = env_factor_space(cfg.env)
     rows = [("factor", "kind", "default", "train range", "OOD range")]
     for row in space.describe():

@@ -1,19 +1,31 @@
 """`worldjepa gallery`: per env, one image strip of the same scene under each factor at OOD."""
 
+from dataclasses import dataclass
 
-def main(overrides: list[str]) -> int:
+from worldjepa.config.fields import Validated, opt
+
+
+@dataclass
+class GalleryConfig(Validated):
+    env: str = opt("all", "an env id, or all (the planning suite)")
+    image_size: int = opt(96, "frame size in pixels", ge=8, le=1024)
+    seed: int = opt(0, "which sampled scene", ge=0)
+    out: str = opt("gallery", "folder for the PNG strips")
+
+
+def main(cfg: GalleryConfig) -> int:
     from pathlib import Path
 
-    from worldjepa.config import compose
     from worldjepa.envs import ENV_IDS
     from worldjepa.envs.gallery import factor_strip, save_strip
     from worldjepa.errors import ConfigError
+    from worldjepa.paths import writable_dir
 
-    cfg = compose("gallery", overrides)
     env_ids = list(ENV_IDS) if cfg.env == "all" else [cfg.env]
     unknown = sorted(set(env_ids) - set(ENV_IDS))
     if unknown:
         raise ConfigError(f"unknown env {unknown}; available: all, {', '.join(ENV_IDS)}")
+    writable_dir(cfg.out, "out")
     for env_id in env_ids:
         name = env_id.split("/")[-1].split("-")[0].lower()
         path = save_strip(

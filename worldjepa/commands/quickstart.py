@@ -1,66 +1,37 @@
-"""`worldjepa quickstart`: collect -> train -> eval on TwoRoom, resumable stage by stage."""
+"""`worldjepa quickstart`: collect -> train -> eval on TwoRoom, resumable stage by stage.
+
+Its config is the three stages' own configs under ``collect.``, ``train.`` and ``eval.``, with
+the preset ``configs/presets/quickstart.yaml`` (paths under ``out_dir``, two recording workers).
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
-from worldjepa.config import compose, to_dataclass
+from worldjepa.collect import CollectConfig
+from worldjepa.config.fields import Validated, opt
+from worldjepa.evaluation.evaluate import EvalConfig
+from worldjepa.training.config import TrainConfig
 
 log = logging.getLogger(__name__)
-STAGES = ("collect", "train", "eval")
 
 
-def split_overrides(overrides: list[str]) -> tuple[list[str], dict[str, list[str]]]:
-    """Route `collect.x=1` / `train.x=1` / `eval.x=1` to that stage; the rest is quickstart's own."""
-    own: list[str] = []
-    staged: dict[str, list[str]] = {s: [] for s in STAGES}
-    for o in overrides:
-        head, _, rest = o.lstrip("+~").partition(".")
-        if head in STAGES and rest:
-            staged[head].append(o[: len(o) - len(o.lstrip("+~"))] + rest)
-        else:
-            own.append(o)
-    return own, staged
+@dataclass
+class QuickstartConfig(Validated):
+    out_dir: str = opt("runs/quickstart", "everything goes here: data/, model/ (the run), model/eval/")
+    collect: CollectConfig = opt(CollectConfig, "stage 1: worldjepa collect")
+    train: TrainConfig = opt(TrainConfig, "stage 2: worldjepa train")
+    eval: EvalConfig = opt(EvalConfig, "stage 3: worldjepa eval")
 
 
-def stage_configs(overrides: list[str]):
-    """-> (CollectConfig, TrainConfig, EvalConfig) with quickstart's paths and settings applied."""
-    from worldjepa.collect import CollectConfig
-    from worldjepa.evaluation.evaluate import EvalConfig
-    from worldjepa.training import TrainConfig
-
-    own, staged = split_overrides(overrides)
-    qs = compose("quickstart", own)
-    out = Path(qs.out_dir)
-    data, run = out / "data", out / "model"
-    paths = {
-        "collect": [f"out={data}"],
-        "train": [f"data.path={data}", f"out={run}"],
-        "eval": [f"checkpoint={run}"],
-    }
-    cfgs = {}
-    for stage, cls in zip(STAGES, (CollectConfig, TrainConfig, EvalConfig), strict=True):
-        composed = compose(stage, paths[stage] + list(qs[stage]) + staged[stage])
-        cfgs[stage] = to_dataclass(cls, composed, f"{stage} config")
-    return cfgs["collect"], cfgs["train"], cfgs["eval"]
-
-
-def print_config(overrides: list[str]) -> None:
-    from dataclasses import asdict
-
-    import yaml
-
-    for stage, cfg in zip(STAGES, stage_configs(overrides), strict=True):
-        print(f"# {stage}\n{yaml.safe_dump(asdict(cfg), sort_keys=False)}")
-
-
-def main(overrides: list[str]) -> int:
+def main(cfg: QuickstartConfig) -> int:
     from worldjepa.collect import collect
     from worldjepa.evaluation.evaluate import evaluate
     from worldjepa.training.trainer import train
 
-    collect_cfg, train_cfg, eval_cfg = stage_configs(overrides)
+    collect_cfg, train_cfg, eval_cfg = cfg.collect, cfg.train, cfg.eval
     if dataset_complete(collect_cfg.out, collect_cfg.episodes):
         log.info("[1/3] dataset %s is complete; reusing it", collect_cfg.out)
     else:

@@ -1,11 +1,8 @@
 """`worldjepa train`: train a world model from a recorded dataset."""
 
-from worldjepa.config import compose, to_dataclass
-from worldjepa.training import TrainConfig
 
-
-def main(overrides: list[str]) -> int:
+def main(cfg) -> int:
     from worldjepa.training.trainer import train
 
-    train(to_dataclass(TrainConfig, compose("train", overrides), "train config"))
+    train(cfg)
     return 0

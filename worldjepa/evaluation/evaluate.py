@@ -17,41 +17,50 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from worldjepa.config.fields import Invalid, Validated, device_opt, opt, require
 from worldjepa.errors import ConfigError, DatasetError
+from worldjepa.planners.config import MPCConfig
 from worldjepa.registry import Registry
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class EvalConfig:
-    checkpoint: str = "runs/tworoom"
-    data: str | None = None  # defaults to the dataset the checkpoint was trained on
-    protocol: str = (
-        "offset"  # offset: goal = a held-out episode's frame goal_offset later | task: env-sampled
+class EvalConfig(Validated, MPCConfig):
+    """Plan with a checkpoint on start/goal tasks beside baselines. The MPC keys (planner=,
+    horizon, cost, hold_actions, ...) are ``MPCConfig``'s, so their defaults are the policy's."""
+
+    checkpoint: str = opt("runs/tworoom", "a run dir (holding checkpoint/) or a checkpoint dir")
+    data: str | None = opt(None, "dataset of the tasks (null: the checkpoint's own, its held-out episodes)")
+    protocol: str = opt("offset", "offset: goal = a held-out frame goal_offset steps later | task: env-sampled",
+                        choices="worldjepa.evaluation.evaluate:PROTOCOLS")  # fmt: skip
+    factors: str = opt(
+        "default", "task protocol: the envs' factor split (default | train | ood | ood-<kind>)"
     )
-    factors: str = "default"  # task protocol: the envs' factor split (default | train | ood)
-    episodes: int = 50  # number of tasks (offset: one per held-out episode)
-    goal_offset: int = 25
-    budget: int = 50
-    policies: list = field(default_factory=lambda: ["mpc", "random", "noop"])
-    planner: dict = field(
-        default_factory=lambda: {"name": "cem", "num_samples": 64, "num_iters": 6, "num_elites": 8}
-    )
-    horizon: int = 8
-    replan_every: int = 1
-    cost: str = "sum"
-    action_weight: float = 0.0  # + this x mean squared action (half-ranges) in the planning cost
-    hold_actions: bool = True  # plan one action per block, held for frameskip env steps
-    seed: int = 0
-    device: str = "cpu"
-    amp: str = "bf16"  # bf16 autocast in planning rollouts (~1.5x faster on CPU) | none
-    video: bool = False
-    video_max: int = 10
-    out: str | None = None  # defaults to <run dir>/eval
+    episodes: int = opt(50, "tasks (offset: one per held-out episode)", ge=1)
+    goal_offset: int = opt(25, "goal = the recorded frame this many env steps after the start", ge=1)
+    budget: int = opt(50, "env steps allowed; success = is_success at any step", ge=1)
+    policies: list[str] = opt(["mpc", "random", "noop"], "policies compared on the same tasks (+ expert: the ceiling)",
+                              choices="worldjepa.evaluation.policies:EVAL_POLICIES")  # fmt: skip
+    seed: int = opt(0, "seed of the tasks and the planners", ge=0)
+    device: str = device_opt()
+    video: bool = opt(False, "write an mp4 per episode (agent | goal | latent distance)")
+    video_max: int = opt(10, "episodes with a video", ge=0)
+    out: str | None = opt(None, "output folder (null: <run dir>/eval)")
+
+    def check(self) -> None:
+        from worldjepa.envs.factors import split_of
+        from worldjepa.errors import EnvError
+
+        MPCConfig.check(self)
+        require(len(self.policies) > 0, "policies", "name at least one policy, e.g. policies=[mpc,random]")
+        try:
+            split_of(self.factors, "visual")
+        except EnvError as exc:
+            raise Invalid("factors", str(exc)) from None
 
 
 def _offset_tasks(cfg: EvalConfig, pre: dict, ds, env):
@@ -87,19 +96,17 @@ def evaluate(cfg: EvalConfig) -> dict:
     from tqdm import tqdm
 
     from worldjepa.checkpoint import load_checkpoint_and_data
+    from worldjepa.config import validate
+    from worldjepa.devices import resolve_device
     from worldjepa.envs import make_env
     from worldjepa.evaluation.policies import EVAL_POLICIES
     from worldjepa.evaluation.report import format_table, summarise, write_results
     from worldjepa.evaluation.runner import run_episodes
     from worldjepa.evaluation.video import write_episode_video
 
-    try:  # unknown names fail before any work, with the registry's list of known ones
-        for name in cfg.policies:
-            EVAL_POLICIES.get(name)
-        PROTOCOLS.get(cfg.protocol)
-    except ValueError as e:
-        raise ConfigError(str(e)) from None
-    ckpt_dir, model, pre, ds = load_checkpoint_and_data(cfg.checkpoint, cfg.data, cfg.device)
+    validate(cfg)  # unknown names and bad numbers fail before any work
+    device = resolve_device(cfg.device)
+    ckpt_dir, model, pre, ds = load_checkpoint_and_data(cfg.checkpoint, cfg.data, device)
     data_path = cfg.data or pre["dataset"]
     image_size = pre["image_size"][0]
     factor_split = cfg.factors if cfg.protocol == "task" else "default"  # offset: factors come from the data
@@ -125,21 +132,9 @@ def evaluate(cfg: EvalConfig) -> dict:
     try:
         for name in cfg.policies:
             policy = EVAL_POLICIES.get(name)(
-                low=low,
-                high=high,
-                seed=cfg.seed,
-                model=model,
-                preprocess=pre,
-                planner=cfg.planner,
-                horizon=cfg.horizon,
-                replan_every=cfg.replan_every,
-                cost=cfg.cost,
-                action_weight=cfg.action_weight,
-                hold_actions=cfg.hold_actions,
-                device=cfg.device,
-                amp=cfg.amp,
-                envs=envs,
-            )
+                low=low, high=high, seed=cfg.seed, model=model, preprocess=pre, mpc=MPCConfig.of(cfg),
+                device=device, envs=envs,
+            )  # fmt: skip
             t0 = time.perf_counter()
             with tqdm(total=cfg.budget, desc=f"eval {name} ({len(tasks)} envs)", unit="step") as bar:
                 record = cfg.video and name == cfg.policies[0]

@@ -65,42 +65,8 @@ class ExpertPolicy:
 
 
 @EVAL_POLICIES.register("mpc")
-def mpc_policy(
-    low,
-    high,
-    seed: int,
-    model,
-    preprocess: dict,
-    planner: dict,
-    horizon: int,
-    replan_every: int,
-    cost: str,
-    device: str,
-    hold_actions: bool = False,
-    amp: str = "none",
-    action_weight: float = 0.0,
-    **_,
-):
-    """Receding-horizon planning in latent space with the checkpoint's model."""
-    import torch
+def mpc_policy(model, preprocess: dict, mpc, seed: int, device, **_):
+    """Receding-horizon planning in latent space with the checkpoint's model (``mpc``: an MPCConfig)."""
+    from worldjepa.planners import MPCPolicy
 
-    from worldjepa.planners import MPCPolicy, make_planner
-
-    kwargs = dict(planner)
-    name = kwargs.pop("name")
-    return MPCPolicy(
-        model,
-        make_planner(name, seed=seed, device=device, **kwargs),
-        horizon=horizon,
-        frameskip=preprocess["frameskip"],
-        action_dim=preprocess["action_dim"],
-        action_low=low,
-        action_high=high,
-        num_hist=preprocess["num_hist"],
-        replan_every=replan_every,
-        cost_mode=cost,
-        action_weight=action_weight,
-        hold_actions=hold_actions,
-        device=device,
-        autocast_dtype=torch.bfloat16 if amp == "bf16" else None,
-    )
+    return MPCPolicy.for_checkpoint(model, preprocess, mpc, seed=seed, device=device)

@@ -13,7 +13,7 @@ _EXPORTS = {
     "ActionEncoder": "action_encoder",
     "Predictor": "predictor",
     "WorldModel": "world_model",
-    "WorldModelConfig": "world_model",
+    "WorldModelConfig": "config",
     "build_world_model": "world_model",
 }
 

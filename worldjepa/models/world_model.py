@@ -8,65 +8,17 @@ action units. Action blocks are ``frameskip`` env steps flattened step-major:
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
-from typing import Any
-
 import torch
 import torch.nn.functional as F
 from einops import rearrange, repeat
 from torch import Tensor, nn
 
-from worldjepa.errors import ConfigError
 from worldjepa.losses import LossConfig, SIGReg, prediction_loss
 from worldjepa.models.action_encoder import ActionEncoder
+from worldjepa.models.config import WorldModelConfig
 from worldjepa.models.encoders import ENCODERS
 from worldjepa.models.predictor import Predictor
 from worldjepa.models.projector import Projector
-
-
-@dataclass
-class WorldModelConfig:
-    """Everything needed to rebuild a WorldModel (saved with every checkpoint)."""
-
-    image_size: int = 64
-    encoder: str = "cnn"
-    encoder_kwargs: dict = field(default_factory=dict)
-    feature_dim: int = 256  # encoder output
-    latent_dim: int = 192  # D, the projector output that SIGReg regularises
-    projector_hidden: int = 512
-    action_dim: int = 2  # A, per env step
-    frameskip: int = 5  # env steps per action block (one predictor token)
-    action_emb_dim: int | None = None  # None -> predictor_dim
-    predictor_dim: int = 192
-    predictor_depth: int = 6
-    predictor_heads: int = 4
-    num_hist: int = 3  # frames the predictor sees when rolling out
-    # "rope": rotary positions + a num_hist-token sliding attention window (rollouts cache keys
-    # and values); "learned": absolute positions, windows recomputed (checkpoints before rope).
-    predictor_pos: str = "rope"
-    # Hidden width of an inverse-dynamics head (z_t, z_{t+1}) -> the action block between them,
-    # trained when LossConfig.idm_weight > 0; 0: no head (LeWM's recipe).
-    idm_hidden: int = 0
-
-    @property
-    def block_dim(self) -> int:
-        """fs*A: size of one flattened action block."""
-        return self.frameskip * self.action_dim
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> WorldModelConfig:
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise ConfigError(f"unknown WorldModelConfig keys {unknown}; known: {', '.join(sorted(known))}")
-        d = dict(d)
-        d.setdefault("predictor_pos", "learned")  # saved before the field existed: learned positions
-        d["encoder_kwargs"] = dict(d.get("encoder_kwargs") or {})
-        return cls(**d)
 
 
 class WorldModel(nn.Module):
@@ -265,4 +217,8 @@ class WorldModel(nn.Module):
 
 def build_world_model(cfg: WorldModelConfig) -> WorldModel:
     """cfg -> freshly initialised WorldModel (on CPU; move it with ``.to(device)``)."""
+    from worldjepa.config.fields import validate
+
+    cfg.require_data_fields()
+    validate(cfg, "model.")
     return WorldModel(cfg)

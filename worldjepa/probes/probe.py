@@ -8,35 +8,55 @@ means something only next to theirs.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from worldjepa.errors import ConfigError, DatasetError
+from worldjepa.config.fields import Validated, device_opt, opt, require
+from worldjepa.errors import DatasetError
 
 log = logging.getLogger(__name__)
 
 
+def factor_kinds() -> list[str]:
+    from worldjepa.envs.factors import FACTOR_KINDS
+
+    return list(FACTOR_KINDS)
+
+
 @dataclass
-class ProbeConfig:
-    checkpoint: str = "runs/tworoom"  # a run dir (holding checkpoint/) or a checkpoint dir
-    data: str | None = None  # default: the checkpoint's dataset and its train/held-out episodes
-    val_fraction: float = 0.2  # held-out episodes when ``data`` is another dataset
-    features: list[str] = field(
-        default_factory=lambda: ["model", "encoder", "random", "random_encoder", "pixels"]
+class ProbeConfig(Validated):
+    """How well frozen latents encode each recorded physical quantity (held-out R²)."""
+
+    checkpoint: str = opt("runs/tworoom", "a run dir (holding checkpoint/) or a checkpoint dir")
+    data: str | None = opt(
+        None, "dataset (null: the checkpoint's, fit on its training episodes, scored on held-out ones)"
     )
-    probes: list[str] = field(default_factory=lambda: ["linear", "mlp"])
-    factor_kinds: list[str] = field(default_factory=lambda: ["physical"])  # episode factors to probe too
-    stride: int = 4  # every stride-th step of each episode
-    frames: int = 1  # features of this many frames, concatenated (2+ makes velocities decodable)
-    frame_gap: int = 5  # env steps between those frames
-    max_episodes: int = 0  # per split; 0: all
-    pixel_size: int = 8  # the pixels baseline: frames area-averaged to this size
-    batch_size: int = 512  # frames per encoder call
-    seed: int = 0
-    device: str = "cpu"
-    out: str | None = None  # default: <run dir>/probe
+    val_fraction: float = opt(0.2, "held-out episodes when data is another dataset", gt=0, lt=1)
+    features: list[str] = opt(["model", "encoder", "random", "random_encoder", "pixels"],
+                              "latent z | encoder features | both randomly initialised | downsampled pixels",
+                              choices="worldjepa.probes.features:FEATURES")  # fmt: skip
+    probes: list[str] = opt(["linear", "mlp"], "ridge (strength by leave-one-out) | 2-layer MLP (early stopping)",
+                            choices="worldjepa.probes.fit:PROBES")  # fmt: skip
+    factor_kinds: list[str] = opt(
+        ["physical"], "episode factors probed beside the state columns", choices=factor_kinds
+    )
+    stride: int = opt(4, "every stride-th step of each episode", ge=1)
+    frames: int = opt(1, "features of this many frames, concatenated (2+: velocities become decodable)", ge=1)
+    frame_gap: int = opt(5, "env steps between those frames", ge=1)
+    max_episodes: int = opt(0, "episodes per split; 0: all", ge=0)
+    pixel_size: int = opt(8, "the pixels baseline: frames area-averaged to this size", ge=1)
+    batch_size: int = opt(512, "frames per encoder call", ge=1)
+    seed: int = opt(0, "seed of the probes and the random baselines", ge=0)
+    device: str = device_opt()
+    out: str | None = opt(None, "output folder (null: <run dir>/probe)")
+
+    def check(self) -> None:
+        require(
+            len(self.features) > 0, "features", "name at least one feature set, e.g. features=[model,pixels]"
+        )
+        require(len(self.probes) > 0, "probes", "name at least one probe, e.g. probes=[linear]")
 
 
 def _split(cfg: ProbeConfig, pre: dict, ds) -> tuple[list[int], list[int]]:
@@ -90,23 +110,17 @@ def run_probe(cfg: ProbeConfig) -> dict:
     import torch
 
     from worldjepa.checkpoint import load_checkpoint_and_data
+    from worldjepa.config import validate
+    from worldjepa.devices import resolve_device
     from worldjepa.evaluation.report import write_results
     from worldjepa.probes.features import FEATURES
     from worldjepa.probes.fit import PROBES, scores, varies
     from worldjepa.probes.report import format_table, plot_predictions
     from worldjepa.probes.targets import probe_targets
 
-    try:
-        for name in cfg.features:
-            FEATURES.get(name)
-        for name in cfg.probes:
-            PROBES.get(name)
-    except ValueError as e:
-        raise ConfigError(str(e)) from None
-    for key in ("stride", "frames", "frame_gap"):
-        if getattr(cfg, key) < 1:
-            raise ConfigError(f"{key} must be >= 1, got {getattr(cfg, key)}")
-    ckpt_dir, model, pre, ds = load_checkpoint_and_data(cfg.checkpoint, cfg.data, cfg.device)
+    validate(cfg)
+    device = resolve_device(cfg.device)
+    ckpt_dir, model, pre, ds = load_checkpoint_and_data(cfg.checkpoint, cfg.data, device)
     train_eps, test_eps = _split(cfg, pre, ds)
     first = (cfg.frames - 1) * cfg.frame_gap  # the earliest step with all its earlier frames
     (tr_rows, tr_eps), (te_rows, te_eps) = (
@@ -125,7 +139,7 @@ def run_probe(cfg: ProbeConfig) -> dict:
         raise DatasetError(f"{ds.root}: no recorded quantity varies across its episodes; nothing to probe")
 
     torch.manual_seed(cfg.seed)
-    fns = {name: FEATURES.get(name)(model, cfg.seed, cfg.device, cfg.pixel_size) for name in cfg.features}
+    fns = {name: FEATURES.get(name)(model, cfg.seed, device, cfg.pixel_size) for name in cfg.features}
     x_tr, x_te = (
         extract(ds, rows, fns, cfg.batch_size, f"features ({what} episodes)", cfg.frames, cfg.frame_gap)
         for rows, what in ((tr_rows, "train"), (te_rows, "held-out"))

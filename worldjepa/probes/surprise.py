@@ -12,11 +12,13 @@ resampled for the interval) says how well surprise separates them.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from worldjepa.config.fields import Validated, device_opt, opt, require
 from worldjepa.errors import ConfigError, DatasetError
 
 log = logging.getLogger(__name__)
@@ -24,18 +26,24 @@ CURVE_OFFSETS = range(-4, 7)  # frames around the event in the plotted curves
 
 
 @dataclass
-class SurpriseConfig:
-    checkpoint: str = "runs/tworoom"  # a run dir (holding checkpoint/) or a checkpoint dir
-    data: str | None = None  # default: the checkpoint's dataset, its held-out episodes
-    episodes: int = 50
-    violations: list[str] = field(default_factory=lambda: ["teleport", "color", "physics"])
-    event: float = 0.5  # the event's block boundary, as a fraction of the episode's blocks
-    window: int = 3  # boundaries from the event whose largest surprise is the episode's score
-    physics: dict = field(default_factory=dict)  # explicit factor values for "physics" (default: OOD draws)
-    colors: dict = field(default_factory=dict)  # explicit factor values for "color" (default: OOD draws)
-    seed: int = 0
-    device: str = "cpu"
-    out: str | None = None  # default: <run dir>/surprise
+class SurpriseConfig(Validated):
+    """The predictor's error at physically impossible events, against normal replays."""
+
+    checkpoint: str = opt("runs/tworoom", "a run dir (holding checkpoint/) or a checkpoint dir")
+    data: str | None = opt(None, "dataset (null: the checkpoint's, its held-out episodes)")
+    episodes: int = opt(50, "held-out episodes replayed (normal + one per violation)", ge=1)
+    violations: list[str] = opt(["teleport", "color", "physics"], "every body jumps | colours -> OOD | physics -> OOD",
+                                choices="worldjepa.probes.violations:VIOLATIONS")  # fmt: skip
+    event: float = opt(0.5, "the event's block boundary, as a fraction of each episode", gt=0, lt=1)
+    window: int = opt(3, "frames from the event whose largest surprise is the episode's score", ge=1)
+    physics: dict[str, Any] = opt({}, "explicit values for the physics violation, e.g. {agent_mass: 3.0}")
+    colors: dict[str, Any] = opt({}, "explicit values for the colour violation (default: OOD draws)")
+    seed: int = opt(0, "seed of the violations", ge=0)
+    device: str = device_opt()
+    out: str | None = opt(None, "output folder (null: <run dir>/surprise)")
+
+    def check(self) -> None:
+        require(len(self.violations) > 0, "violations", "name at least one, e.g. violations=[teleport]")
 
 
 def replay(env, start_state, factors, actions: np.ndarray, fs: int, event_block: int, violation=None,
@@ -83,21 +91,18 @@ def run_surprise(cfg: SurpriseConfig) -> dict:
     from tqdm import tqdm
 
     from worldjepa.checkpoint import load_checkpoint_and_data
+    from worldjepa.config import validate
+    from worldjepa.devices import resolve_device
     from worldjepa.envs import make_env
     from worldjepa.evaluation.report import write_results
     from worldjepa.evaluation.stats import paired_auc_interval, roc_auc
     from worldjepa.probes.violations import VIOLATIONS
 
-    try:
-        violations = {name: VIOLATIONS.get(name) for name in cfg.violations}
-    except ValueError as e:
-        raise ConfigError(str(e)) from None
-    if not 0 < cfg.event < 1 or cfg.window < 1:
-        raise ConfigError(
-            f"event must be in (0, 1) and window >= 1; got event={cfg.event}, window={cfg.window}"
-        )
+    validate(cfg)
+    device = resolve_device(cfg.device)
+    violations = {name: VIOLATIONS.get(name) for name in cfg.violations}
     overrides = {"physics": cfg.physics, "color": cfg.colors}
-    ckpt_dir, model, pre, ds = load_checkpoint_and_data(cfg.checkpoint, cfg.data, cfg.device)
+    ckpt_dir, model, pre, ds = load_checkpoint_and_data(cfg.checkpoint, cfg.data, device)
     fs, num_hist = pre["frameskip"], model.cfg.num_hist
     held_out = pre["val_episodes"] if cfg.data is None else ds.episode_ids.tolist()
     by_id = {int(e["episode_idx"]): e for e in ds.episodes}
@@ -131,7 +136,7 @@ def run_surprise(cfg: SurpriseConfig) -> dict:
                 frames.append(px)
                 if what and name not in examples:
                     examples[name] = what
-            px = torch.as_tensor(np.stack(frames)).to(cfg.device)  # (V, B+1, H, W, 3)
+            px = torch.as_tensor(np.stack(frames)).to(device)  # (V, B+1, H, W, 3)
             with torch.inference_mode():
                 z = model.encode(rearrange(px, "v t h w c -> v t c h w"))
             err = prediction_errors(model, z, rearrange(actions, "(b f) a -> b (f a)", f=fs), num_hist)

@@ -1,5 +1,5 @@
 """Training: config dataclasses, the loop, and checkpoint directories."""
 
-from worldjepa.training.config import DataConfig, LossWeights, OptimConfig, TrainConfig
+from worldjepa.training.config import DataConfig, OptimConfig, TrainConfig
 
-__all__ = ["DataConfig", "LossWeights", "OptimConfig", "TrainConfig"]
+__all__ = ["DataConfig", "OptimConfig", "TrainConfig"]

@@ -1,62 +1,77 @@
-"""Dataclass configs for ``worldjepa train`` (mirrored by configs/train.yaml)."""
+"""``TrainConfig``: ``worldjepa train``'s whole config, one dataclass tree (the only place its
+defaults are written; the CLI composes it as a Hydra structured config)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import ClassVar
 
-from worldjepa.errors import ConfigError
+from worldjepa.config.fields import Validated, device_opt, opt, require
+from worldjepa.losses.config import LossConfig
+from worldjepa.models.config import WorldModelConfig
 
 
 @dataclass
 class DataConfig:
-    path: str = "data/tworoom"
-    num_steps: int = 4  # frames per window: >= num_hist context frames + 1 target
-    frameskip: int = 5  # env steps per action block
-    val_fraction: float = 0.2  # held out by episode; eval plans on these episodes
-    split_seed: int = 0
-    batch_size: int = 64
-    num_workers: int = 0
-    workers: str = "thread"  # thread | process (see worldjepa.datasets.loader)
+    __shorthand__: ClassVar[str] = "path"  # `data=<path>` means `data.path=<path>`
+
+    path: str = opt("data/tworoom", "the dataset to train on (a folder or s3:// prefix)")
+    num_steps: int = opt(4, "frames per training window: >= model.num_hist context frames + 1 target", ge=2)
+    frameskip: int = opt(5, "env steps per action block (one predictor token)", ge=1)
+    val_fraction: float = opt(0.2, "episodes held out (by episode); eval plans on these", ge=0, lt=1)
+    split_seed: int = opt(0, "seed of the train / held-out episode split", ge=0)
+    batch_size: int = opt(64, "windows per training batch", ge=1)
+    num_workers: int = opt(0, "loader workers reading batches ahead (0: read in the training loop)", ge=0)
+    workers: str = opt(
+        "thread", "thread (no shared-memory copies) | process (forkserver)", choices=("thread", "process")
+    )
 
 
 @dataclass
 class OptimConfig:
-    lr: float = 1e-3
-    weight_decay: float = 0.01
-    warmup_steps: int = 100
-    min_lr_ratio: float = 0.05  # cosine decay floor, as a fraction of lr
-    grad_clip: float = 1.0
+    lr: float = opt(1e-3, "peak AdamW learning rate (after warmup)", gt=0)
+    weight_decay: float = opt(0.01, "AdamW weight decay", ge=0)
+    warmup_steps: int = opt(100, "linear warmup steps", ge=0)
+    min_lr_ratio: float = opt(0.05, "cosine decay floor, as a fraction of lr", ge=0, le=1)
+    grad_clip: float = opt(1.0, "gradient-norm clip", gt=0)
 
 
 @dataclass
-class LossWeights:
-    sigreg_weight: float = 0.09  # LeWM's lambda
-    num_proj: int = 1024  # SIGReg random directions, fresh each step
-    idm_weight: float = 0.0  # inverse-dynamics term; needs model.idm_hidden > 0
+class TrainConfig(Validated):
+    """An action-conditioned JEPA world model, LeWM recipe: pred MSE + lambda * SIGReg."""
 
+    data: DataConfig = opt(DataConfig, "the training data")
+    model: WorldModelConfig = opt(WorldModelConfig, "the architecture")
+    loss: LossConfig = opt(LossConfig, "the objective's weights")
+    optim: OptimConfig = opt(OptimConfig, "the optimiser")
+    steps: int = opt(2500, "optimizer steps in all (a resumed run continues to this many)", ge=1)
+    seed: int = opt(0, "seed of the weights, batch order and SIGReg directions", ge=0)
+    device: str = device_opt()
+    amp: str = opt("bf16", "bf16: autocast (~30% faster on CPU) | none: float32", choices=("bf16", "none"))
+    out: str = opt("runs/tworoom", "run directory: checkpoint/, metrics.csv, training_curves.png")
+    resume: bool = opt(False, "continue the run in out (or pass --resume)")
+    log_every: int = opt(25, "steps between metrics.csv rows", ge=1)
+    val_every: int = opt(250, "steps between held-out validations", ge=1)
+    ckpt_every: int = opt(500, "steps between checkpoints", ge=1)
+    val_batches: int = opt(4, "held-out batches per validation", ge=1)
+    max_minutes: float = opt(0.0, "stop early (with a checkpoint) after this wall time; 0: no limit", ge=0)
 
-@dataclass
-class TrainConfig:
-    data: DataConfig = field(default_factory=DataConfig)
-    model: dict = field(default_factory=dict)  # WorldModelConfig fields; image/action dims come from data
-    loss: LossWeights = field(default_factory=LossWeights)
-    optim: OptimConfig = field(default_factory=OptimConfig)
-    steps: int = 2500
-    seed: int = 0
-    device: str = "cpu"
-    amp: str = "bf16"  # none | bf16 (autocast; ~30% faster on CPU)
-    out: str = "runs/tworoom"
-    resume: bool = False
-    log_every: int = 25
-    val_every: int = 250
-    ckpt_every: int = 500
-    val_batches: int = 4
-    max_minutes: float = 0.0  # stop early (and checkpoint) after this wall time; 0 = no limit
-
-    def __post_init__(self):
-        if self.amp not in ("none", "bf16"):
-            raise ConfigError(f"amp must be 'none' or 'bf16', got '{self.amp}'")
-        if self.data.num_steps < 2:
-            raise ConfigError(f"data.num_steps must be >= 2 (context + target), got {self.data.num_steps}")
-        if self.steps < 1:
-            raise ConfigError(f"steps must be >= 1, got {self.steps}")
+    def check(self) -> None:
+        m = self.model
+        require(m.image_size is None, "model.image_size", "comes from the dataset; remove it")
+        require(m.action_dim is None, "model.action_dim", "comes from the dataset; remove it")
+        require(m.frameskip is None, "model.frameskip", "comes from data.frameskip; set that instead")
+        tokens = self.data.num_steps - 1
+        if m.predictor_pos == "rope":
+            # Windows longer than num_hist+1 train what a cached rollout does: tokens whose older
+            # neighbours saw further back through their own attention windows.
+            require(
+                tokens >= m.num_hist,
+                "data.num_steps",
+                f"must be at least model.num_hist + 1 ({m.num_hist + 1})",
+            )
+        else:  # learned positions: rollouts recompute exactly num_hist-token windows
+            require(tokens == m.num_hist, "model.num_hist",
+                    f"must be data.num_steps - 1 ({tokens}) with learned positions")  # fmt: skip
+        require(not (self.loss.idm_weight > 0 and not m.idm_hidden), "loss.idm_weight",
+                "needs an inverse-dynamics head: set model.idm_hidden (e.g. 256)")  # fmt: skip

@@ -54,47 +54,23 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
 
 
 def make_model(cfg: TrainConfig, ds):
-    """Model config from cfg.model, with the data-dependent fields taken from the dataset."""
+    """The model cfg.model describes, with the data-dependent fields taken from the dataset."""
     import torch
 
-    from worldjepa.models import WorldModelConfig, build_world_model
+    from worldjepa.models import build_world_model
 
-    fields = {f.name for f in dataclasses.fields(WorldModelConfig)}
-    derived = {"image_size", "action_dim", "frameskip"}
-    unknown = sorted(set(cfg.model) - fields)
-    if unknown:
-        raise ConfigError(f"unknown model key(s) {unknown}; valid: {sorted(fields - derived)}")
-    set_by_data = sorted(set(cfg.model) & derived)
-    if set_by_data:
-        raise ConfigError(f"model.{set_by_data[0]} comes from the dataset / data.frameskip; remove it")
-    num_hist, tokens = cfg.model.get("num_hist", 3), cfg.data.num_steps - 1
-    if cfg.model.get("predictor_pos", "rope") == "rope":
-        # Windows longer than num_hist+1 train what a cached rollout does: tokens whose older
-        # neighbours saw further back through their own attention windows.
-        if tokens < num_hist:
-            raise ConfigError(
-                f"data.num_steps ({cfg.data.num_steps}) must be at least model.num_hist + 1 ({num_hist + 1})"
-            )
-    elif num_hist != tokens:  # learned positions: rollouts recompute exactly num_hist-token windows
-        raise ConfigError(
-            f"model.num_hist ({num_hist}) must be data.num_steps - 1 ({tokens}) with learned positions"
-        )
-    if cfg.loss.idm_weight > 0 and not cfg.model.get("idm_hidden"):
-        raise ConfigError(
-            "loss.idm_weight > 0 needs an inverse-dynamics head: set model.idm_hidden (e.g. 256)"
-        )
     h, w = ds.image_size
     if h != w:
         raise ConfigError(f"dataset frames are {h}x{w}; only square frames are supported")
-    model_cfg = WorldModelConfig(
-        **{**cfg.model, "image_size": h, "action_dim": ds.action_dim, "frameskip": cfg.data.frameskip}
+    model_cfg = dataclasses.replace(
+        cfg.model, image_size=h, action_dim=ds.action_dim, frameskip=cfg.data.frameskip
     )
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed)  # weight init is the one place torch's global RNG is used
         try:
             model = build_world_model(model_cfg)
         except TypeError as exc:  # e.g. a misspelled or duplicated model.encoder_kwargs key
-            raise ConfigError(f"cannot build the model from cfg.model: {exc}") from None
+            raise ConfigError(f"model.encoder_kwargs={model_cfg.encoder_kwargs}: {exc}") from None
     stats = ds.stats.get("action")
     if stats:
         model.set_action_stats(torch.tensor(stats["mean"]), torch.tensor(stats["std"]))
@@ -107,13 +83,16 @@ def train(cfg: TrainConfig) -> Path:
     from tqdm import tqdm
 
     from worldjepa.checkpoint import load_weights, read_checkpoint_files, save_checkpoint
+    from worldjepa.config import validate as validate_config
     from worldjepa.datasets import WindowDataset, infinite_batches, make_loader, open_dataset, split_episodes
-    from worldjepa.losses import LossConfig
+    from worldjepa.devices import resolve_device
     from worldjepa.metrics import effective_rank
+    from worldjepa.paths import writable_dir
 
-    out = Path(cfg.out)
+    validate_config(cfg)  # also when the caller edited the dataclass after building it
+    device = resolve_device(cfg.device)
+    out = writable_dir(cfg.out, "out")
     ckpt_dir = out / "checkpoint"
-    device = torch.device(cfg.device)
     ds = open_dataset(cfg.data.path)
     train_ids, val_ids = split_episodes(ds.episode_ids, cfg.data.val_fraction, cfg.data.split_seed)
     window_kw = dict(num_steps=cfg.data.num_steps, frameskip=cfg.data.frameskip)
@@ -156,7 +135,7 @@ def train(cfg: TrainConfig) -> Path:
             f"{out} already holds a checkpoint; pass --resume to continue it or choose another out="
         )
 
-    loss_cfg = LossConfig(**dataclasses.asdict(cfg.loss))  # the library's mirror of cfg.loss
+    loss_cfg = cfg.loss
     # Resuming re-seeds the batch order from the step so a resumed run does not replay batches.
     loader = make_loader(
         train_ds,

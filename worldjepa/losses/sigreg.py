@@ -10,20 +10,9 @@ stop-gradient, EMA target or negative pairs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-
-
-@dataclass
-class LossConfig:
-    """Weights of the LeWorldModel objective: ``pred MSE + sigreg_weight * SIGReg(z)``."""
-
-    sigreg_weight: float = 0.09
-    num_proj: int = 1024
-    idm_weight: float = 0.0  # inverse-dynamics term (needs a model with idm_hidden > 0); 0: LeWM
 
 
 def prediction_loss(pred: Tensor, target: Tensor) -> Tensor:
