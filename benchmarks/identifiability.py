@@ -50,6 +50,7 @@ def collect(out: Path, episodes: int) -> Path:
 
 
 def train_and_probe(out: Path, data: Path, weight: float, steps: int) -> dict:
+    from worldjepa.checkpoint import has_training_state
     from worldjepa.cli import main as cli
     from worldjepa.probes import ProbeConfig, run_probe
 
@@ -57,7 +58,7 @@ def train_and_probe(out: Path, data: Path, weight: float, steps: int) -> dict:
     if not (run / "checkpoint" / "model.safetensors").exists() or _step(run) < steps:
         args = ["train", f"data.path={data}", f"out={run}", "data.frameskip=1", f"steps={steps}",
                 f"loss.sigreg_weight={weight}"]  # fmt: skip
-        resume = (run / "checkpoint" / "training_state.pt").exists()
+        resume = has_training_state(run / "checkpoint")
         assert cli([*args, *(["--resume"] if resume else [])]) == 0
     res = run_probe(ProbeConfig(checkpoint=str(run), features=["model", "encoder", "random", "pixels"],
                                 probes=["linear"], stride=2, out=str(run / "probe")))  # fmt: skip

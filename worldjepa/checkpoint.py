@@ -1,11 +1,18 @@
 """Checkpoint directories: everything needed to plan with or resume a model, and nothing else.
 
-    <dir>/model.safetensors    weights only
-    <dir>/config.yaml          the resolved training config (its ``model`` section builds the net)
-    <dir>/preprocess.json      frameskip, image size, history, action bounds + stats, data split
-    <dir>/training_state.pt    optimizer, scheduler, RNG states and step (for --resume)
+    <dir>/model.safetensors            weights only
+    <dir>/config.yaml                  the resolved training config (its ``model`` section builds the net)
+    <dir>/preprocess.json              frameskip, image size, history, action bounds + stats, data split
+    <dir>/training_state.safetensors   the optimizer's tensors (for --resume) ...
+    <dir>/training_state.json          ... and the rest of the training state: step, config, the
+                                       optimizer's param groups (``worldjepa.serialization``)
+    <dir>/manifest.json                sha256 and size of every file above, checked on load
 
-Saving writes a sibling temp dir and swaps it in, so a crash mid-save keeps the last good one.
+Nothing in it is executed: a checkpoint is data (safetensors, JSON, YAML). Older checkpoints
+without ``manifest.json`` load unchecked; a ``training_state.pt`` from before the JSON state
+resumes through ``torch.load(weights_only=True)``, which refuses anything but tensors and
+plain containers. Saving writes a sibling temp dir and swaps it in, so a crash mid-save keeps
+the last good one.
 """
 
 from __future__ import annotations
@@ -17,9 +24,40 @@ from pathlib import Path
 from typing import Any
 
 from worldjepa.errors import CheckpointError, DatasetError
+from worldjepa.manifest import verify_files, write_manifest
 
 FORMAT = "worldjepa-checkpoint-v1"
 FILES = ("model.safetensors", "config.yaml", "preprocess.json")
+TRAINING_STATE = "training_state"  # -> training_state.safetensors + training_state.json
+LEGACY_TRAINING_STATE = "training_state.pt"
+TRAINING_STATE_FILES = (f"{TRAINING_STATE}.safetensors", f"{TRAINING_STATE}.json")
+
+
+def _positive_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v > 0
+
+
+def _ints(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(i, int) and not isinstance(i, bool) for i in v)
+
+
+def _numbers(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
+
+
+# What planning, eval and the probes read from preprocess.json: key -> (check, what it must be).
+PREPROCESS_KEYS = {
+    "env_id": (lambda v: isinstance(v, str) and bool(v), "an env id"),
+    "image_size": (lambda v: _ints(v) and len(v) == 2 and min(v) > 0, "[height, width]"),
+    "frameskip": (_positive_int, "a positive int"),
+    "num_hist": (_positive_int, "a positive int"),
+    "action_dim": (_positive_int, "a positive int"),
+    "action_low": (_numbers, "a list of numbers"),
+    "action_high": (_numbers, "a list of numbers"),
+    "dataset": (lambda v: isinstance(v, str) and bool(v), "a dataset path"),
+    "train_episodes": (_ints, "a list of episode ids"),
+    "val_episodes": (_ints, "a list of episode ids"),
+}
 
 
 def save_checkpoint(
@@ -29,9 +67,13 @@ def save_checkpoint(
     preprocess: dict[str, Any],
     training_state: dict[str, Any] | None = None,
 ) -> Path:
-    import torch
+    """Write the checkpoint dir ``path`` (replacing an older one only once the new one is
+    complete): the weights, config, preprocess, ``training_state`` (a tree of dicts, lists,
+    scalars and tensors; see ``worldjepa.serialization``) when given, and the manifest."""
     import yaml
     from safetensors.torch import save_file
+
+    from worldjepa.serialization import save_tree
 
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
@@ -42,7 +84,8 @@ def save_checkpoint(
     (tmp / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     (tmp / "preprocess.json").write_text(json.dumps({"format": FORMAT, **preprocess}, indent=2))
     if training_state is not None:
-        torch.save(training_state, tmp / "training_state.pt")
+        save_tree(training_state, tmp, TRAINING_STATE)
+    write_manifest(tmp)
     old = path.with_name(path.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
     if path.exists():
@@ -53,9 +96,8 @@ def save_checkpoint(
 
 
 def read_checkpoint_files(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """-> (config, preprocess), validating that ``path`` is a worldjepa checkpoint."""
-    import yaml
-
+    """-> (config, preprocess), validating that ``path`` is a worldjepa checkpoint: its files are
+    there, match the manifest, parse, and hold what planning needs."""
     path = resolve_checkpoint_dir(path)
     if not path.is_dir():
         raise CheckpointError(
@@ -65,14 +107,120 @@ def read_checkpoint_files(path: str | Path) -> tuple[dict[str, Any], dict[str, A
     missing = [f for f in FILES if not (path / f).exists()]
     if missing:
         raise CheckpointError(f"{path} is not a complete worldjepa checkpoint: missing {', '.join(missing)}")
-    preprocess = json.loads((path / "preprocess.json").read_text())
+    verify_files(path, FILES)
+    return _read_config(path / "config.yaml"), _read_preprocess(path / "preprocess.json")
+
+
+def _read_config(file: Path) -> dict[str, Any]:
+    import yaml
+
+    try:
+        config = yaml.safe_load(file.read_text())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise CheckpointError(f"{file} is not valid YAML ({problem}{where})") from None
+    except UnicodeDecodeError:
+        raise CheckpointError(f"{file} is not a text file; the checkpoint is corrupt") from None
+    if not isinstance(config, dict):
+        raise CheckpointError(f"{file} holds a {type(config).__name__}, not a mapping of config sections")
+    if not isinstance(config.get("model"), dict):
+        raise CheckpointError(f"{file} has no 'model' section; it is not a worldjepa training config")
+    return config
+
+
+def _read_preprocess(file: Path) -> dict[str, Any]:
+    try:
+        preprocess = json.loads(file.read_text())
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+        raise CheckpointError(f"{file} is not valid JSON ({exc})") from None
+    if not isinstance(preprocess, dict):
+        raise CheckpointError(f"{file} holds a JSON {type(preprocess).__name__}, not an object")
     if preprocess.get("format") != FORMAT:
         raise CheckpointError(
-            f"{path}/preprocess.json has format {preprocess.get('format')!r}, expected {FORMAT!r}; "
+            f"{file} has format {preprocess.get('format')!r}, expected {FORMAT!r}; "
             "it was written by another tool or version"
         )
-    config = yaml.safe_load((path / "config.yaml").read_text())
-    return config, preprocess
+    missing = [k for k in PREPROCESS_KEYS if k not in preprocess]
+    if missing:
+        raise CheckpointError(
+            f"{file} is missing {', '.join(missing)}; planning, eval and probes need them "
+            "(was it written by `worldjepa train`?)"
+        )
+    for key, (ok, what) in PREPROCESS_KEYS.items():
+        if not ok(preprocess[key]):
+            raise CheckpointError(f"{file}: {key} must be {what}, got {preprocess[key]!r}")
+    for key in ("action_low", "action_high"):
+        if len(preprocess[key]) != preprocess["action_dim"]:
+            raise CheckpointError(
+                f"{file}: {key} has {len(preprocess[key])} values, but action_dim is {preprocess['action_dim']}"
+            )
+    return preprocess
+
+
+def has_training_state(path: str | Path) -> bool:
+    """Whether the checkpoint dir ``path`` can be resumed: it holds a training state (either
+    layout; whether it loads is ``load_training_state``'s question)."""
+    path = Path(path)
+    return (path / TRAINING_STATE_FILES[1]).exists() or (path / LEGACY_TRAINING_STATE).exists()
+
+
+def load_training_state(path: str | Path, device: str = "cpu") -> dict[str, Any]:
+    """-> the training state saved with the checkpoint dir ``path`` ({"optimizer", "step",
+    "config", ...}), checked against the manifest. A legacy ``training_state.pt`` is read with
+    ``torch.load(weights_only=True)``: tensors and plain containers only, never code."""
+    from worldjepa.serialization import load_tree
+
+    path = Path(path)
+    if (path / TRAINING_STATE_FILES[1]).exists():
+        verify_files(path, TRAINING_STATE_FILES)
+        state = load_tree(path, TRAINING_STATE, device=device)
+        file = path / TRAINING_STATE_FILES[1]
+    elif (path / LEGACY_TRAINING_STATE).exists():
+        file = path / LEGACY_TRAINING_STATE
+        verify_files(path, [LEGACY_TRAINING_STATE])
+        state = _load_legacy_training_state(file, device)
+    else:
+        raise CheckpointError(
+            f"{path} has no training state ({' + '.join(TRAINING_STATE_FILES)}); "
+            "it cannot be resumed, start without --resume"
+        )
+    step = state.get("step") if isinstance(state, dict) else None
+    ok = isinstance(step, int) and not isinstance(step, bool) and step >= 0
+    if not (ok and isinstance(state.get("optimizer"), dict)):
+        raise CheckpointError(
+            f"{file} is not a worldjepa training state (it needs an 'optimizer' dict and an int 'step')"
+        )
+    return state
+
+
+def _load_legacy_training_state(file: Path, device: str) -> Any:
+    import torch
+
+    try:
+        return torch.load(file, map_location=device, weights_only=True)
+    except Exception as exc:  # UnpicklingError for a forbidden global; anything for a corrupt file
+        raise CheckpointError(
+            f"{file} is not a safe training state: torch.load(weights_only=True) refused it "
+            f"({_refusal(exc)}). It is not unpickled in full, as a crafted pickle could run code on "
+            "this machine; resume from a checkpoint you trust, or start without --resume"
+        ) from None
+
+
+def _refusal(exc: Exception) -> str:
+    """torch's weights-only refusal in one line, without its advice to load the file unsafely."""
+    import pickle
+    import re
+
+    text = str(exc)
+    found = re.search(r"GLOBAL ([\w.]+)", text)
+    if found:
+        return f"it names {found.group(1)}, and a training state holds only tensors and containers"
+    if isinstance(exc, pickle.UnpicklingError):
+        return "it holds objects other than tensors and containers"
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
 
 
 def resolve_checkpoint_dir(path: str | Path) -> Path:

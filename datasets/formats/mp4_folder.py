@@ -40,10 +40,10 @@ def _lowdim(video: Path) -> dict[str, np.ndarray]:
     npz, npy = video.with_suffix(".npz"), video.with_suffix(".npy")
     try:
         if npz.is_file():
-            with np.load(npz) as z:
+            with np.load(npz, allow_pickle=False) as z:  # arrays only: never a pickle
                 cols = {k: z[k] for k in z.files}
         elif npy.is_file():
-            cols = {"action": np.load(npy)}
+            cols = {"action": np.load(npy, allow_pickle=False)}
         else:
             raise DatasetError(
                 f"{video.name} has no actions: put them in {npz.name} (key 'action', shape (L, A)) or {npy.name}"

@@ -8,43 +8,10 @@ import imageio.v3
 import numpy as np
 import pytest
 import yaml
+from tiny_run import TINY_MODEL
 
 from worldjepa.cli import main
 from worldjepa.errors import CheckpointError
-
-TINY_MODEL = [
-    "+model.encoder_kwargs.channels=[8,16,16,16]",
-    "+model.encoder_kwargs.bottleneck=8",
-    "model.feature_dim=32",
-    "model.latent_dim=16",
-    "model.projector_hidden=32",
-    "model.predictor_dim=32",
-    "model.predictor_depth=1",
-    "model.predictor_heads=2",
-]
-
-
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("pipeline")
-    data, out = root / "data", root / "run"
-    assert main(["collect", "episodes=8", "image_size=32", f"out={data}", "commit_every=3"]) == 0
-    train = [
-        "train",
-        f"data.path={data}",
-        f"out={out}",
-        "data.batch_size=8",
-        "data.val_fraction=0.25",
-        "log_every=5",
-        "val_every=10",
-        "ckpt_every=10",
-        "loss.num_proj=64",
-        *TINY_MODEL,
-    ]
-    assert main([*train, "steps=10"]) == 0
-    first = json.loads((out / "checkpoint" / "preprocess.json").read_text())
-    assert main([*train, "steps=20", "--resume"]) == 0
-    return root, data, out, first, train
 
 
 def test_collect_writes_every_episode(run):
@@ -58,8 +25,9 @@ def test_collect_writes_every_episode(run):
 def test_checkpoint_layout_and_resume(run):
     _, _, out, first, _ = run
     ckpt = out / "checkpoint"
-    for name in ("model.safetensors", "config.yaml", "preprocess.json", "training_state.pt"):
-        assert (ckpt / name).exists(), name
+    names = ["model.safetensors", "config.yaml", "preprocess.json", "manifest.json"]
+    names += ["training_state.safetensors", "training_state.json"]
+    assert sorted(p.name for p in ckpt.iterdir()) == sorted(names)
     pre = json.loads((ckpt / "preprocess.json").read_text())
     assert first["step"] == 10 and pre["step"] == 20
     assert pre["frameskip"] == 5 and pre["num_hist"] == 3 and pre["image_size"] == [32, 32]
@@ -135,6 +103,7 @@ def test_checkpoint_from_another_model_is_named(run, tmp_path):
     cfg = yaml.safe_load((bad / "config.yaml").read_text())
     cfg["model"]["latent_dim"] = 24
     (bad / "config.yaml").write_text(yaml.safe_dump(cfg))
+    (bad / "manifest.json").unlink()  # hand-edited: its checksum would no longer match
     with pytest.raises(CheckpointError, match="different model"):
         load_checkpoint(bad)
     (bad / "model.safetensors").unlink()

@@ -62,8 +62,10 @@ def dataset_complete(path: str, episodes: int) -> bool:
 
 
 def checkpoint_step(ckpt: Path) -> int | None:
-    import json
+    """-> the step of the resumable checkpoint ``ckpt`` (either training-state layout), or None."""
+    from worldjepa.checkpoint import has_training_state, read_checkpoint_files
 
-    if not (ckpt / "training_state.pt").exists():
+    if not has_training_state(ckpt):
         return None
-    return int(json.loads((ckpt / "preprocess.json").read_text()).get("step", 0))
+    _, preprocess = read_checkpoint_files(ckpt)  # a corrupt or malformed checkpoint stops here
+    return int(preprocess.get("step", 0))

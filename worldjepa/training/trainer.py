@@ -82,7 +82,13 @@ def train(cfg: TrainConfig) -> Path:
     import torch
     from tqdm import tqdm
 
-    from worldjepa.checkpoint import load_weights, read_checkpoint_files, save_checkpoint
+    from worldjepa.checkpoint import (
+        has_training_state,
+        load_training_state,
+        load_weights,
+        read_checkpoint_files,
+        save_checkpoint,
+    )
     from worldjepa.config import validate as validate_config
     from worldjepa.datasets import WindowDataset, infinite_batches, make_loader, open_dataset, split_episodes
     from worldjepa.devices import resolve_device
@@ -113,16 +119,21 @@ def train(cfg: TrainConfig) -> Path:
 
     start_step = 0
     if cfg.resume:
-        if not (ckpt_dir / "training_state.pt").exists():
+        if not has_training_state(ckpt_dir):
             raise CheckpointError(
-                f"--resume given but {ckpt_dir} has no training_state.pt; start without --resume"
+                f"--resume given but {ckpt_dir} has no training state; start without --resume"
             )
         saved_cfg, _ = read_checkpoint_files(ckpt_dir)
         if saved_cfg.get("model") != resolved["model"]:
             raise CheckpointError(f"cannot resume: {ckpt_dir} was trained with a different model config")
         load_weights(model, ckpt_dir / "model.safetensors")
-        state = torch.load(ckpt_dir / "training_state.pt", map_location=device, weights_only=False)
-        optim.load_state_dict(state["optimizer"])
+        state = load_training_state(ckpt_dir, device=str(device))
+        try:
+            optim.load_state_dict(state["optimizer"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CheckpointError(
+                f"cannot resume: {ckpt_dir}'s optimizer state does not fit ({exc})"
+            ) from None
         start_step = int(state["step"])
         if start_step >= cfg.steps:
             log.warning(
