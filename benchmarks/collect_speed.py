@@ -50,7 +50,7 @@ print(json.dumps({"seconds": seconds, "frames": episodes * 100, "policy": kind})
 
 
 def ours(env: str, episodes: int, num_envs: int, size: int) -> dict:
-    from worldjepa.collect import CollectConfig, collect
+    from worldjepa.collection import CollectConfig, collect
     from worldjepa.datasets import open_dataset
 
     out = Path(tempfile.mkdtemp(prefix="wj-collect-")) / "data"

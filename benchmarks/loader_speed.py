@@ -67,7 +67,7 @@ def disk_mib(path: Path) -> float:
 
 
 def record(env: str, episodes: int, out: Path) -> Path:
-    from worldjepa.collect import CollectConfig, collect
+    from worldjepa.collection import CollectConfig, collect
     from worldjepa.datasets import open_dataset
 
     if not (out / "steps.lance").exists():

@@ -83,8 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if any(a in ("-h", "--help") for a in argv[1:]):
             from worldjepa.config import config_class, format_help
+            from worldjepa.sweep import OUT_KEYS
 
-            print(format_help(command, spec.help, config_class(command)))
+            cls = config_class(command)
+            print(format_help(command, spec.help, cls, spec.positional, sweeps=command in OUT_KEYS))
             return 0
         overrides, flags = parse_args(spec, argv[1:])
         if flags["multirun"]:
@@ -102,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
             print(yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False), end="")
             return 0
         module = importlib.import_module(f"worldjepa.commands.{spec.module}")
-        return int(module.main(cfg) or 0)
+        rc = module.main(cfg)  # a command returns its exit code, or its result (then 0)
+        return rc if isinstance(rc, int) and not isinstance(rc, bool) else 0
     except WorldJEPAError as exc:
         print(f"worldjepa {command}: error: {one_line(exc)}", file=sys.stderr)
         return 2

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from worldjepa.collect import CollectConfig, collect
+from worldjepa.collection import CollectConfig, collect
 from worldjepa.datasets import open_dataset
 from worldjepa.errors import ConfigError
 

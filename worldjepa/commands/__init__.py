@@ -1,4 +1,4 @@
-"""The CLI's commands: each a module with ``main(cfg) -> int | None`` and one config dataclass.
+"""The CLI's commands: each a module with ``main(cfg)`` and one config dataclass.
 
 ``COMMANDS`` is the one table the CLI, ``--help``, the config composer and the sweep launcher
 read. Modules and config classes are named by strings and imported when used, so
@@ -14,7 +14,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Command:
-    module: str  # worldjepa.commands.<module>: main(cfg) -> int | None
+    module: str  # worldjepa.commands.<module>: main(cfg) -> an exit code, or the command's result
     help: str
     config: str  # "module:Class" of the command's config dataclass
     # Config keys that bare arguments set, in order (comma-separated); "key..." takes the rest
@@ -26,7 +26,7 @@ COMMANDS: dict[str, Command] = {
     "quickstart": Command("quickstart", "collect -> train -> eval on TwoRoom, sized for a CPU machine",
                           "worldjepa.commands.quickstart:QuickstartConfig"),
     "collect": Command("collect", "record expert/random rollouts of an env into a Lance dataset",
-                       "worldjepa.collect:CollectConfig"),
+                       "worldjepa.collection:CollectConfig"),
     "train": Command("train", "train a JEPA world model (encoder + AdaLN predictor, SIGReg)",
                      "worldjepa.training.config:TrainConfig"),
     "eval": Command("eval", "plan with a checkpoint (MPC) on held-out start/goal pairs, beside baselines",

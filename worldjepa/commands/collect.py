@@ -1,8 +1,8 @@
 """`worldjepa collect`: record rollouts into a Lance dataset."""
 
 
-def main(cfg) -> int:
-    from worldjepa.collect import collect
+def main(cfg):
+    """-> what the library function returns (the CLI exits 0; a sweep summarises it)."""
+    from worldjepa.collection import collect
 
-    collect(cfg)
-    return 0
+    return collect(cfg)

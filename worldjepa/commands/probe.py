@@ -1,8 +1,8 @@
 """`worldjepa probe`: linear / MLP probes of a checkpoint's latents for physical quantities."""
 
 
-def main(cfg) -> int:
+def main(cfg):
+    """-> what the library function returns (the CLI exits 0; a sweep summarises it)."""
     from worldjepa.probes.probe import run_probe
 
-    run_probe(cfg)
-    return 0
+    return run_probe(cfg)

@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from worldjepa.collect import CollectConfig
+from worldjepa.collection import CollectConfig
 from worldjepa.config.fields import Validated, opt
 from worldjepa.evaluation.evaluate import EvalConfig
 from worldjepa.training.config import TrainConfig
@@ -26,8 +26,9 @@ class QuickstartConfig(Validated):
     eval: EvalConfig = opt(EvalConfig, "stage 3: worldjepa eval")
 
 
-def main(cfg: QuickstartConfig) -> int:
-    from worldjepa.collect import collect
+def main(cfg: QuickstartConfig) -> dict:
+    """-> the evaluation's results (what ``worldjepa eval`` writes to results.json)."""
+    from worldjepa.collection import collect
     from worldjepa.evaluation.evaluate import evaluate
     from worldjepa.training.trainer import train
 
@@ -46,8 +47,7 @@ def main(cfg: QuickstartConfig) -> int:
         log.info("[2/3] training %d steps%s", train_cfg.steps, f" (resuming at {step})" if step else "")
         train(train_cfg)
     log.info("[3/3] planning on held-out episodes")
-    evaluate(eval_cfg)
-    return 0
+    return evaluate(eval_cfg)
 
 
 def dataset_complete(path: str, episodes: int) -> bool:

@@ -1,8 +1,8 @@
 """`worldjepa train`: train a world model from a recorded dataset."""
 
 
-def main(cfg) -> int:
+def main(cfg):
+    """-> what the library function returns (the CLI exits 0; a sweep summarises it)."""
     from worldjepa.training.trainer import train
 
-    train(cfg)
-    return 0
+    return train(cfg)

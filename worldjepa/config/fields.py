@@ -108,9 +108,8 @@ def choice_names(choices: Choices) -> list[str] | None:
     return list(choices())
 
 
-def describe_range(meta: dict[str, Any], lazy: bool = False) -> str:
-    """'>= 1', 'in (0, 1]', 'one of: a, b', '' -- for help lines and error messages. ``lazy``:
-    name a registry instead of importing it (help must stay cheap)."""
+def describe_range(meta: dict[str, Any]) -> str:
+    """'>= 1', 'in (0, 1]', 'one of: a, b', '' -- for help lines and error messages."""
     lo = (
         ("[", meta["ge"])
         if meta.get("ge") is not None
@@ -136,8 +135,6 @@ def describe_range(meta: dict[str, Any], lazy: bool = False) -> str:
         return meta["pattern"][1]
     if choices is None:
         return ""
-    if lazy and isinstance(choices, str):
-        return f"a registered name ({choices.replace(':', '.')})"
     return "one of: " + ", ".join(choice_names(choices) or [])
 
 

@@ -28,29 +28,36 @@ def help_rows(cls: type, prefix: str = "", instance: Any = None) -> list[tuple[s
             rows += help_rows(tp, key + ".", default)
         else:
             meta = f.metadata
-            rng = describe_range(meta, lazy=True)
+            rng = describe_range(meta)
             text = meta.get("help", "")
             extra = ", ".join(x for x in (type_name(tp), rng) if x)
             rows.append((key, show(default), f"{text} [{extra}]" if text else f"[{extra}]"))
     return rows
 
 
-def format_help(command: str, description: str, cls: type) -> str:
+def format_help(command: str, description: str, cls: type, positional: str | None = None,
+                sweeps: bool = True) -> str:  # fmt: skip
     rows = help_rows(cls)
+    bare = (
+        " ".join(f"<{k.rstrip('.')}{'...' if k.endswith('...') else ''}>" for k in positional.split(","))
+        if positional
+        else ""
+    )
     w_key = min(max(len(r[0]) for r in rows), 34)
     w_val = min(max(len(r[1]) for r in rows), 16)
     lines = [
         f"worldjepa {command}: {description}",
         "",
-        f"usage: worldjepa {command} [key=value ...] [--cfg] [-m key=a,b ...]",
+        f"usage: worldjepa {command} {bare + ' ' if bare else ''}[key=value ...] [--cfg]{' [-m key=a,b ...]' if sweeps else ''}",
         "",
         "keys (default, then what it does [type, valid values]):",
     ]
     for key, default, text in rows:
         lines.append(f"  {key:<{w_key}}  {default:<{w_val}}  {text}")
-    lines += [
-        "",
-        "`--cfg` prints the composed config; `-m` runs every combination of comma-separated values",
-        "(one output directory per job); `hydra/launcher=submitit_slurm` sends them to SLURM (pip install 'worldjepa[slurm]').",
-    ]
+    lines += ["", "`--cfg` prints the composed config."]
+    if sweeps:
+        lines += [
+            "`-m` runs every combination of comma-separated values, one output directory per job;",
+            "add hydra/launcher=submitit_slurm to send them to SLURM (pip install 'worldjepa[slurm]').",
+        ]
     return "\n".join(lines)
