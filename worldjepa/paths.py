@@ -9,9 +9,10 @@ from pathlib import Path
 from worldjepa.errors import ConfigError
 
 
-def writable_dir(path: str | os.PathLike, key: str = "out") -> Path:
+def writable_dir(path: str | os.PathLike, key: str = "out", shown: str | os.PathLike | None = None) -> Path:
     """Create ``path`` (and parents) if needed and check that files can be written in it.
-    Remote (s3://...) locations are returned as they are: their credentials are checked on write."""
+    Remote (s3://...) locations are returned as they are: their credentials are checked on write.
+    ``shown``: the path the user gave, named in the error (default ``path``)."""
     from worldjepa.datasets.storage import is_remote
 
     if is_remote(str(path)):
@@ -22,12 +23,16 @@ def writable_dir(path: str | os.PathLike, key: str = "out") -> Path:
         with tempfile.NamedTemporaryFile(dir=p, prefix=".worldjepa-write-test-"):
             pass
     except OSError as exc:
-        raise ConfigError(f"{key}={path}: cannot write there ({exc.strerror or exc})") from None
+        raise ConfigError(f"{key}={shown or path}: cannot write there ({exc.strerror or exc})") from None
     return p
 
 
 def writable_parent(path: str | os.PathLike, key: str = "out") -> Path:
     """For an output *file* or a directory that must not exist yet: its parent must be writable."""
+    from worldjepa.datasets.storage import is_remote
+
+    if is_remote(str(path)):
+        return path  # type: ignore[return-value]
     p = Path(path)
-    writable_dir(p.parent if str(p.parent) else ".", key)
+    writable_dir(p.parent, key, shown=path)
     return p

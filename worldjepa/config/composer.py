@@ -3,9 +3,10 @@
     cfg = compose("train", ["steps=500", "loss.sigreg_weight=0.03"])   # -> TrainConfig
 
 Overrides are Hydra's (``key=value``, ``+key=value``, ``group=option``, sweeps ``a=1,2`` under
-``-m``); three shorthands are rewritten first: ``planner.name=mppi`` and ``eval.planner=mppi``
-choose a config-group option (as ``planner=mppi`` does), and ``data=<path>`` sets ``data.path``
-where a block declares a ``__shorthand__`` field. Every failure is one ``ConfigError`` line that
+``-m``); shorthands are rewritten first: ``planner.name=mppi`` and ``eval.planner=mppi`` choose a
+config-group option (as ``planner=mppi`` does), ``data=<path>`` sets ``data.path`` where a block
+declares a ``__shorthand__`` field, ``from=`` follows a block's ``__aliases__``, and mapping
+fields take new keys (``policy_kwargs={noise:0.3}``, ``model.encoder_kwargs.channels=[8,16]``). Every failure is one ``ConfigError`` line that
 names the key, the value given and what is valid.
 """
 
@@ -49,8 +50,8 @@ def rewrite_overrides(cls: type, overrides: Sequence[str]) -> list[str]:
             key = head if group is not None else key
         if group is not None:
             out.append(f"{group}={value}" if key == group else f"{group}@{key}={value}")
-        elif tp is None and not m["prefix"] and _inside_mapping(cls, key):
-            out.append(f"++{key}={value}")  # a new or existing key of a free-form mapping field
+        elif not m["prefix"] and (_is_mapping(tp) or (tp is None and _inside_mapping(cls, key))):
+            out.append(f"++{key}={value}")  # a free-form mapping field, or a key inside one
         elif getattr(tp, "__shorthand__", None) and not m["prefix"]:
             out.append(f"{key}.{tp.__shorthand__}={value}")
         else:
@@ -58,16 +59,16 @@ def rewrite_overrides(cls: type, overrides: Sequence[str]) -> list[str]:
     return out
 
 
-def _inside_mapping(cls: type, key: str) -> bool:
-    """True when a prefix of ``key`` is a mapping-typed field (e.g. model.encoder_kwargs.x)."""
+def _is_mapping(tp: Any) -> bool:
     import typing
 
+    return tp is dict or typing.get_origin(tp) is dict
+
+
+def _inside_mapping(cls: type, key: str) -> bool:
+    """True when a prefix of ``key`` is a mapping-typed field (e.g. model.encoder_kwargs.x)."""
     parts = key.split(".")
-    for i in range(1, len(parts)):
-        tp = resolve_path(cls, ".".join(parts[:i]))[0]
-        if tp is dict or typing.get_origin(tp) is dict:
-            return True
-    return False
+    return any(_is_mapping(resolve_path(cls, ".".join(parts[:i]))[0]) for i in range(1, len(parts)))
 
 
 def _alias(cls: type, key: str) -> str:

@@ -43,14 +43,14 @@ def format_help(command: str, description: str, cls: type, positional: str | Non
         if positional
         else ""
     )
-    w_key = min(max(len(r[0]) for r in rows), 34)
-    w_val = min(max(len(r[1]) for r in rows), 16)
+    w_key = min(max((len(r[0]) for r in rows), default=0), 34)
+    w_val = min(max((len(r[1]) for r in rows), default=0), 16)
     lines = [
         f"worldjepa {command}: {description}",
         "",
         f"usage: worldjepa {command} {bare + ' ' if bare else ''}[key=value ...] [--cfg]{' [-m key=a,b ...]' if sweeps else ''}",
         "",
-        "keys (default, then what it does [type, valid values]):",
+        "keys (default, then what it does [type, valid values]):" if rows else "it takes no keys.",
     ]
     for key, default, text in rows:
         lines.append(f"  {key:<{w_key}}  {default:<{w_val}}  {text}")

@@ -98,6 +98,7 @@ def evaluate(cfg: EvalConfig) -> dict:
     from worldjepa.checkpoint import load_checkpoint_and_data
     from worldjepa.config import validate
     from worldjepa.devices import resolve_device
+    from worldjepa.paths import writable_dir
     from worldjepa.envs import make_env
     from worldjepa.evaluation.policies import EVAL_POLICIES
     from worldjepa.evaluation.report import format_table, summarise, write_results
@@ -107,6 +108,7 @@ def evaluate(cfg: EvalConfig) -> dict:
     validate(cfg)  # unknown names and bad numbers fail before any work
     device = resolve_device(cfg.device)
     ckpt_dir, model, pre, ds = load_checkpoint_and_data(cfg.checkpoint, cfg.data, device)
+    out = writable_dir(cfg.out or ckpt_dir.parent / "eval", "out")  # before any work
     data_path = cfg.data or pre["dataset"]
     image_size = pre["image_size"][0]
     factor_split = cfg.factors if cfg.protocol == "task" else "default"  # offset: factors come from the data
@@ -126,7 +128,6 @@ def evaluate(cfg: EvalConfig) -> dict:
         )
     envs = [make() for _ in tasks]
     low, high = pre["action_low"], pre["action_high"]
-    out = Path(cfg.out) if cfg.out else ckpt_dir.parent / "eval"
 
     summaries, per_episode = [], {}
     try:

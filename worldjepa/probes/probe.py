@@ -112,6 +112,7 @@ def run_probe(cfg: ProbeConfig) -> dict:
     from worldjepa.checkpoint import load_checkpoint_and_data
     from worldjepa.config import validate
     from worldjepa.devices import resolve_device
+    from worldjepa.paths import writable_dir
     from worldjepa.evaluation.report import write_results
     from worldjepa.probes.features import FEATURES
     from worldjepa.probes.fit import PROBES, scores, varies
@@ -121,6 +122,7 @@ def run_probe(cfg: ProbeConfig) -> dict:
     validate(cfg)
     device = resolve_device(cfg.device)
     ckpt_dir, model, pre, ds = load_checkpoint_and_data(cfg.checkpoint, cfg.data, device)
+    out = writable_dir(cfg.out or ckpt_dir.parent / "probe", "out")  # before any work
     train_eps, test_eps = _split(cfg, pre, ds)
     first = (cfg.frames - 1) * cfg.frame_gap  # the earliest step with all its earlier frames
     (tr_rows, tr_eps), (te_rows, te_eps) = (
@@ -154,7 +156,6 @@ def run_probe(cfg: ProbeConfig) -> dict:
             for q, name in enumerate(y_tr.names):
                 results.append({"features": feat, "probe": probe, "quantity": name, "kind": y_tr.kinds[q],
                                 **{k: float(v[q]) for k, v in s.items()}})  # fmt: skip
-    out = Path(cfg.out) if cfg.out else ckpt_dir.parent / "probe"
     table = format_table(results, y_tr.names, cfg.features, cfg.probes)
     frames = "" if cfg.frames == 1 else f" of {cfg.frames} frames {cfg.frame_gap} steps apart"
     title = (f"{pre['env_id']}: probes on frozen features{frames}, R² on {len(test_eps)} held-out episodes "

@@ -93,6 +93,7 @@ def run_surprise(cfg: SurpriseConfig) -> dict:
     from worldjepa.checkpoint import load_checkpoint_and_data
     from worldjepa.config import validate
     from worldjepa.devices import resolve_device
+    from worldjepa.paths import writable_dir
     from worldjepa.envs import make_env
     from worldjepa.evaluation.report import write_results
     from worldjepa.evaluation.stats import paired_auc_interval, roc_auc
@@ -103,6 +104,7 @@ def run_surprise(cfg: SurpriseConfig) -> dict:
     violations = {name: VIOLATIONS.get(name) for name in cfg.violations}
     overrides = {"physics": cfg.physics, "color": cfg.colors}
     ckpt_dir, model, pre, ds = load_checkpoint_and_data(cfg.checkpoint, cfg.data, device)
+    out = writable_dir(cfg.out or ckpt_dir.parent / "surprise", "out")  # before any work
     fs, num_hist = pre["frameskip"], model.cfg.num_hist
     held_out = pre["val_episodes"] if cfg.data is None else ds.episode_ids.tolist()
     by_id = {int(e["episode_idx"]): e for e in ds.episodes}
@@ -162,7 +164,6 @@ def run_surprise(cfg: SurpriseConfig) -> dict:
              f"{len(chosen)} held-out episodes, event at {cfg.event:.0%} of each episode")  # fmt: skip
     table = format_table(rows)
     print(f"{title}\n{table}")
-    out = Path(cfg.out) if cfg.out else ckpt_dir.parent / "surprise"
     plot = plot_curves(curves, out / "curves.png", title, fs)
     payload = {"title": title, "table": table, "config": asdict(cfg), "checkpoint": str(ckpt_dir),
                "episodes": [int(e) for e in chosen], "results": rows, "scores": scores,

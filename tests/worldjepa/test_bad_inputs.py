@@ -1,0 +1,163 @@
+"""Every bad input gets one line that names the problem and the fix, exit code 2, no traceback.
+
+``ISSUE`` is the list the front-door issue named; ``MORE`` are further inputs tried the same way.
+Each case fails before any work is done (nothing is recorded, trained or planned).
+"""
+
+import subprocess
+import sys
+
+import pytest
+
+from worldjepa.cli import main
+
+# (argv with {tmp} for a scratch dir and {file} for a regular file, a substring of the error)
+ISSUE = [
+    # unknown names
+    (["collect", "policy=nope"], "policy=nope: must be one of: expert"),
+    (["eval", "planner.name=bogus"], "planner=bogus: unknown planner; available: cem"),
+    (["train", "model.encoder=bogus"], "model.encoder=bogus: must be one of: cnn, vit_tiny"),
+    # wrong types
+    (["train", "steps=abc"], "steps=abc: expected int >= 1"),
+    (["collect", "episodes=abc"], "episodes=abc: expected int >= 1"),
+    (["train", "seed=abc"], "seed=abc: expected int >= 0"),
+    (["collect", "factors=5"], "factors=5: unknown factor split '5'"),
+    (["collect", "factors=null"], "factors=null: expected str"),
+    # bad numbers
+    (["collect", "seed=-1"], "seed=-1: must be >= 0"),
+    (["collect", "commit_every=0", "out={tmp}/data"], "commit_every=0: must be >= 1"),
+    (["train", "data.batch_size=0"], "data.batch_size=0: must be >= 1"),
+    (["train", "optim.lr=-1"], "optim.lr=-1.0: must be > 0"),
+    (["train", "model.latent_dim=0"], "model.latent_dim=0: must be >= 1"),
+    (["eval", "horizon=0"], "horizon=0: must be >= 1"),
+    (["eval", "planner.num_samples=0"], "planner.num_samples=0: must be >= 2"),
+    (["eval", "planner.num_samples=16", "planner.num_elites=32"], "planner.num_elites=32: must be <= num_samples (16)"),
+    (["eval", "budget=0"], "budget=0: must be >= 1"),
+    (["eval", "policies=[]"], "policies=[]: name at least one policy"),
+    (["eval", "episodes=-5"], "episodes=-5: must be >= 1"),
+    # devices
+    (["train", "device=bogus"], "device=bogus: must be one of: auto, cpu, cuda, cuda:N, mps"),
+    # paths that cannot be written
+    (["collect", "out={file}/data"], "out={file}/data: cannot write there"),
+    (["train", "out={file}/run"], "out={file}/run: cannot write there"),
+    (["data", "import", "{tmp}", "{file}/imported"], "destination={file}/imported: cannot write there"),
+    (["data", "export", "{tmp}", "{file}/out.h5", "to=hdf5"], "destination={file}/out.h5: cannot write there"),
+]
+
+MORE = [
+    (["fly"], "unknown command 'fly'"),
+    (["train", "nokey=1"], "unknown key 'nokey' in the train config"),
+    (["train", "model.latnt_dim=3"], "did you mean 'model.latent_dim'?"),
+    (["train", "+foo=1"], "unknown key 'foo'"),
+    (["train", "x=["], "cannot parse the override 'x=['"),
+    (["eval", "planner=mppi", "planner.num_elites=3"], "unknown key 'planner.num_elites' in 'planner' (MPPIConfig)"),
+    (["eval", "planner=mppi", "planner.temperature=abc"], "planner.temperature=abc: expected float > 0"),
+    (["eval", "planner=grad", "planner.lr=0"], "planner.lr=0.0: must be > 0"),
+    (["eval", "replan_every=9"], "replan_every=9: must be <= horizon (8)"),
+    (["eval", "cost=last"], "cost=last: must be one of:"),
+    (["eval", "protocol=nope"], "protocol=nope: must be one of: offset, task"),
+    (["eval", "policies=[mpc,oracle]"], "'oracle' is not one of:"),
+    (["eval", "factors=weird"], "factors=weird: unknown factor split"),
+    (["eval", "amp=fp8"], "amp=fp8: must be one of: bf16, none"),
+    (["eval", "video_max=-1"], "video_max=-1: must be >= 0"),
+    (["eval", "checkpoint={tmp}/missing"], "not a checkpoint directory"),
+    (["collect", "image_size=4"], "image_size=4: must be in [8, 1024]"),
+    (["collect", "num_envs=0"], "num_envs=0: must be >= 1"),
+    (["collect", "mode=replace"], "mode=replace: must be one of: create, append, overwrite"),
+    (["collect", "env=worldjepa/Nope-v0"], "unknown env 'worldjepa/Nope-v0'"),
+    (["collect", "policy=random", "policy_kwargs={{noise:0.3}}", "out={tmp}/d"], "policy random takes no arguments"),
+    (["train", "data.num_steps=1"], "data.num_steps=1: must be >= 2"),
+    (["train", "data.num_steps=3"], "data.num_steps=3: must be at least model.num_hist + 1 (4)"),
+    (["train", "data.workers=gpu"], "data.workers=gpu: must be one of: thread, process"),
+    (["train", "data.val_fraction=1.0"], "data.val_fraction=1.0: must be in [0, 1)"),
+    (["train", "model.predictor_heads=3"], "model.predictor_heads=3: must divide predictor_dim (128)"),
+    (["train", "model.image_size=64"], "model.image_size=64: comes from the dataset"),
+    (["train", "loss.idm_weight=0.1"], "needs an inverse-dynamics head"),
+    (["train", "loss.sigreg_weight=-0.1"], "loss.sigreg_weight=-0.1: must be >= 0"),
+    (["train", "amp=fp16"], "amp=fp16: must be one of: bf16, none"),
+    (["train", "device=cuda:x"], "device=cuda:x: must be one of"),
+    (["train", "data.path={tmp}/nothing", "out={tmp}/run"], "nothing"),
+    (["probe", "features=[]"], "features=[]: name at least one feature set"),
+    (["probe", "features=[modle]"], "'modle' is not one of:"),
+    (["probe", "stride=0"], "stride=0: must be >= 1"),
+    (["surprise", "event=1.5"], "event=1.5: must be in (0, 1)"),
+    (["surprise", "violations=[warp]"], "'warp' is not one of:"),
+    (["quickstart", "train.steps=0"], "train.steps=0: must be >= 1"),
+    (["quickstart", "eval.planner=bogus"], "planner=bogus: unknown planner"),
+    (["data", "explode", "{tmp}"], "subcommand=explode: must be one of"),
+    (["data", "inspect"], "needs a dataset path"),
+    (["data", "inspect", "{tmp}/nope"], "does not exist"),
+    (["data", "merge", "{tmp}"], "needs out="),
+    (["data", "export", "{tmp}", "{tmp}/x", "to=tiff"], "to=tiff: must be one of"),
+    (["factors", "worldjepa/Nope-v0"], "unknown env 'worldjepa/Nope-v0'"),
+    (["gallery", "env=Nope-v0", "out={tmp}/g"], "unknown env"),
+    (["gallery", "image_size=0"], "image_size=0: must be in [8, 1024]"),
+    (["envs", "verbose=true"], "unknown key 'verbose'"),
+]
+
+
+def _run(argv, tmp_path, capsys):
+    file = tmp_path / "a_file"
+    file.write_text("not a directory")
+    argv = [a.format(tmp=tmp_path, file=file) for a in argv]
+    rc = main(argv)
+    err = capsys.readouterr().err
+    return rc, err, file
+
+
+@pytest.mark.parametrize(("argv", "expected"), ISSUE + MORE, ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+def test_bad_input_is_one_line(argv, expected, tmp_path, capsys):
+    rc, err, file = _run(argv, tmp_path, capsys)
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert rc == 2, err
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert expected.format(tmp=tmp_path, file=file) in lines[0], lines[0]
+
+
+def test_a_rejected_recording_leaves_no_dataset(tmp_path, capsys):
+    assert main(["collect", "commit_every=0", f"out={tmp_path / 'data'}"]) == 2
+    assert not (tmp_path / "data" / "steps.lance").exists()
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="this machine has CUDA")
+def test_cuda_on_a_cpu_only_torch(tmp_path, capsys):
+    rc, err, _ = _run(["train", "device=cuda", f"out={tmp_path}/run"], tmp_path, capsys)
+    assert rc == 2 and "device=cuda: this torch" in err and "use device=cpu or device=auto" in err
+
+
+def test_counts():
+    """The closing note quotes these: the issue's list, and how many more inputs were tried."""
+    assert len(ISSUE) == 24 and len(MORE) == 48
+
+
+def test_piping_into_head_exits_quietly(tmp_path):
+    from worldjepa.datasets import DatasetWriter
+
+    with DatasetWriter(tmp_path / "d", env_id="x", image_size=(8, 8), action_low=[-1], action_high=[1],
+                       state_names=["s"], proprio_dim=0, fps=10.0) as w:  # fmt: skip
+        import numpy as np
+
+        for i in range(30):
+            w.add_episode(pixels=np.zeros((3, 8, 8, 3), np.uint8), action=np.zeros((3, 1), np.float32),
+                          proprio=np.zeros((3, 0), np.float32), state=np.zeros((3, 1), np.float32),
+                          is_success=np.zeros(3, bool), seed=i, factors={})  # fmt: skip
+    cmd = f"{sys.executable} -m worldjepa.cli data inspect {tmp_path / 'd'} | head -1"
+    res = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=120)
+    assert res.stdout.strip() and "BrokenPipe" not in res.stderr and "Traceback" not in res.stderr, res.stderr
+
+
+@pytest.mark.parametrize("command", ["probe", "eval", "surprise"])
+def test_commands_reading_a_checkpoint_refuse_an_unwritable_out(run, command, tmp_path, capsys):
+    _, _, out, _, _ = run
+    rc, err, file = _run([command, f"checkpoint={out}", "out={file}/results"], tmp_path, capsys)
+    assert rc == 2 and len(err.strip().splitlines()) == 1, err
+    assert f"out={file}/results: cannot write there" in err
+
+
+def test_the_documented_policy_kwargs_form_works(tmp_path, capsys):
+    """configs' old comment documented policy_kwargs={noise: 0.3}: it records with that noise."""
+    from worldjepa.datasets import open_dataset
+
+    args = ["collect", "episodes=1", "image_size=16", "policy_kwargs={noise: 0.05}"]
+    assert main([*args, f"out={tmp_path / 'd'}"]) == 0
+    assert open_dataset(tmp_path / "d").meta["extra"]["policy_kwargs"] == {"noise": 0.05}
