@@ -101,7 +101,7 @@ def run_sweep(command: str, overrides: list[str]) -> int:
 
     task = rewrite_overrides(cls, [o for o in ours if o.split("=", 1)[0] != out_key])
     parsed = OverridesParser.create().parse_overrides(task)
-    fixed = [o.get_key_element() for o in parsed if not o.is_sweep_override()]
+    fixed = [o.key_or_group for o in parsed if not o.is_sweep_override()]
     swept = any(o.is_sweep_override() for o in parsed)
     argv = [
         f"worldjepa {command}",

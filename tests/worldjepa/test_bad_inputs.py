@@ -31,7 +31,10 @@ ISSUE = [
     (["train", "model.latent_dim=0"], "model.latent_dim=0: must be >= 1"),
     (["eval", "horizon=0"], "horizon=0: must be >= 1"),
     (["eval", "planner.num_samples=0"], "planner.num_samples=0: must be >= 2"),
-    (["eval", "planner.num_samples=16", "planner.num_elites=32"], "planner.num_elites=32: must be <= num_samples (16)"),
+    (
+        ["eval", "planner.num_samples=16", "planner.num_elites=32"],
+        "planner.num_elites=32: must be <= num_samples (16)",
+    ),
     (["eval", "budget=0"], "budget=0: must be >= 1"),
     (["eval", "policies=[]"], "policies=[]: name at least one policy"),
     (["eval", "episodes=-5"], "episodes=-5: must be >= 1"),
@@ -41,7 +44,10 @@ ISSUE = [
     (["collect", "out={file}/data"], "out={file}/data: cannot write there"),
     (["train", "out={file}/run"], "out={file}/run: cannot write there"),
     (["data", "import", "{tmp}", "{file}/imported"], "destination={file}/imported: cannot write there"),
-    (["data", "export", "{tmp}", "{file}/out.h5", "to=hdf5"], "destination={file}/out.h5: cannot write there"),
+    (
+        ["data", "export", "{tmp}", "{file}/out.h5", "to=hdf5"],
+        "destination={file}/out.h5: cannot write there",
+    ),
 ]
 
 MORE = [
@@ -50,7 +56,10 @@ MORE = [
     (["train", "model.latnt_dim=3"], "did you mean 'model.latent_dim'?"),
     (["train", "+foo=1"], "unknown key 'foo'"),
     (["train", "x=["], "cannot parse the override 'x=['"),
-    (["eval", "planner=mppi", "planner.num_elites=3"], "unknown key 'planner.num_elites' in 'planner' (MPPIConfig)"),
+    (
+        ["eval", "planner=mppi", "planner.num_elites=3"],
+        "unknown key 'planner.num_elites' in 'planner' (MPPIConfig)",
+    ),
     (["eval", "planner=mppi", "planner.temperature=abc"], "planner.temperature=abc: expected float > 0"),
     (["eval", "planner=grad", "planner.lr=0"], "planner.lr=0.0: must be > 0"),
     (["eval", "replan_every=9"], "replan_every=9: must be <= horizon (8)"),
@@ -65,7 +74,10 @@ MORE = [
     (["collect", "num_envs=0"], "num_envs=0: must be >= 1"),
     (["collect", "mode=replace"], "mode=replace: must be one of: create, append, overwrite"),
     (["collect", "env=worldjepa/Nope-v0"], "unknown env 'worldjepa/Nope-v0'"),
-    (["collect", "policy=random", "policy_kwargs={{noise:0.3}}", "out={tmp}/d"], "policy random takes no arguments"),
+    (
+        ["collect", "policy=random", "policy_kwargs={{noise:0.3}}", "out={tmp}/d"],
+        "policy random takes no arguments",
+    ),
     (["train", "data.num_steps=1"], "data.num_steps=1: must be >= 2"),
     (["train", "data.num_steps=3"], "data.num_steps=3: must be at least model.num_hist + 1 (4)"),
     (["train", "data.workers=gpu"], "data.workers=gpu: must be one of: thread, process"),
@@ -105,7 +117,9 @@ def _run(argv, tmp_path, capsys):
     return rc, err, file
 
 
-@pytest.mark.parametrize(("argv", "expected"), ISSUE + MORE, ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+@pytest.mark.parametrize(
+    ("argv", "expected"), ISSUE + MORE, ids=lambda v: " ".join(v) if isinstance(v, list) else None
+)
 def test_bad_input_is_one_line(argv, expected, tmp_path, capsys):
     rc, err, file = _run(argv, tmp_path, capsys)
     lines = [line for line in err.splitlines() if line.strip()]

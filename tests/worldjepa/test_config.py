@@ -100,6 +100,8 @@ def test_help_describes_every_key(command, capsys):
 
 def test_slurm_launcher_config_composes():
     """hydra-submitit-launcher (worldjepa[slurm]) plugs into -m sweeps; nothing is launched."""
-    node = compose_node("train", ["hydra/launcher=submitit_slurm", "hydra.launcher.partition=gpu"], hydra=True)
+    node = compose_node(
+        "train", ["hydra/launcher=submitit_slurm", "hydra.launcher.partition=gpu"], hydra=True
+    )
     assert node.hydra.launcher._target_.endswith("SlurmLauncher")
     assert node.hydra.launcher.partition == "gpu"

@@ -18,7 +18,6 @@ import functools
 import logging
 import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 from worldjepa.config.fields import Invalid, Validated, device_opt, opt, require
 from worldjepa.errors import ConfigError, DatasetError
@@ -98,12 +97,12 @@ def evaluate(cfg: EvalConfig) -> dict:
     from worldjepa.checkpoint import load_checkpoint_and_data
     from worldjepa.config import validate
     from worldjepa.devices import resolve_device
-    from worldjepa.paths import writable_dir
     from worldjepa.envs import make_env
     from worldjepa.evaluation.policies import EVAL_POLICIES
     from worldjepa.evaluation.report import format_table, summarise, write_results
     from worldjepa.evaluation.runner import run_episodes
     from worldjepa.evaluation.video import write_episode_video
+    from worldjepa.paths import writable_dir
 
     validate(cfg)  # unknown names and bad numbers fail before any work
     device = resolve_device(cfg.device)

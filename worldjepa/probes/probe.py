@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -112,8 +111,8 @@ def run_probe(cfg: ProbeConfig) -> dict:
     from worldjepa.checkpoint import load_checkpoint_and_data
     from worldjepa.config import validate
     from worldjepa.devices import resolve_device
-    from worldjepa.paths import writable_dir
     from worldjepa.evaluation.report import write_results
+    from worldjepa.paths import writable_dir
     from worldjepa.probes.features import FEATURES
     from worldjepa.probes.fit import PROBES, scores, varies
     from worldjepa.probes.report import format_table, plot_predictions

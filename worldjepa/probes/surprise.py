@@ -93,10 +93,10 @@ def run_surprise(cfg: SurpriseConfig) -> dict:
     from worldjepa.checkpoint import load_checkpoint_and_data
     from worldjepa.config import validate
     from worldjepa.devices import resolve_device
-    from worldjepa.paths import writable_dir
     from worldjepa.envs import make_env
     from worldjepa.evaluation.report import write_results
     from worldjepa.evaluation.stats import paired_auc_interval, roc_auc
+    from worldjepa.paths import writable_dir
     from worldjepa.probes.violations import VIOLATIONS
 
     validate(cfg)

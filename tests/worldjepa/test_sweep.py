@@ -1,0 +1,33 @@
+"""`worldjepa train -m ...`: every combination runs into its own directory, with a summary."""
+
+import json
+
+from tiny_run import TINY_MODEL
+
+from worldjepa.cli import main
+
+
+def test_two_job_sweep(run, tmp_path, capsys):
+    _, data, *_ = run
+    sweep = tmp_path / "sweep"
+    args = ["train", "-m", f"data.path={data}", f"out={sweep}", "steps=3", "seed=0,1", "data.batch_size=8",
+            "log_every=1", "val_every=3", "loss.num_proj=16", *TINY_MODEL]  # fmt: skip
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "2/2 jobs ok" in out
+    jobs = json.loads((sweep / "sweep_summary.json").read_text())
+    assert [j["dir"] for j in jobs] == ["seed=0", "seed=1"] and all(j["status"] == "ok" for j in jobs)
+    for j in jobs:
+        assert (sweep / j["dir"] / "checkpoint" / "model.safetensors").exists()
+        assert j["summary"]["step"] == "3"
+    # different seeds: different runs
+    assert jobs[0]["summary"]["pred_loss"] != jobs[1]["summary"]["pred_loss"]
+
+
+def test_a_bad_value_anywhere_in_a_sweep_stops_it_before_the_first_job(run, tmp_path, capsys):
+    _, data, *_ = run
+    sweep = tmp_path / "sweep"
+    assert main(["train", "-m", f"data.path={data}", f"out={sweep}", "steps=2,0"]) == 2
+    err = capsys.readouterr().err
+    assert "steps=0: must be >= 1" in err and len(err.strip().splitlines()) == 1
+    assert not sweep.exists()
