@@ -3,7 +3,6 @@ errors; and the registry (``register``, ``module:id``) that decides what ``make_
 
 import pickle
 
-import mujoco
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
@@ -86,6 +85,8 @@ def test_gymnasium_env_checker():
 
 
 def test_joint_names_for_multi_dof_unnamed_and_dotted_joints():
+    import mujoco  # after worldjepa.envs, which sets MUJOCO_GL before mujoco's first import
+
     model = mujoco.MjModel.from_xml_string("""
     <mujoco><worldbody>
       <body name="a"><freejoint name="root"/><geom size="0.1"/>
