@@ -1,5 +1,9 @@
 """worldjepa environments, registered with gymnasium under the ``worldjepa/`` namespace.
 
+``register`` adds your own env (one that follows docs/env_contract.md, or a plain gymnasium
+MuJoCo env through the adapter, ``AdapterOptions``); ``make_env`` builds any of them, any id
+gymnasium knows (adapted), or ``module:id`` (the module imported first).
+
 Importing this package is cheap: envs are registered by entry-point strings and factor
 spaces are imported on demand, so MuJoCo is only loaded when an env is built.
 """
@@ -16,97 +20,49 @@ os.environ.setdefault("MUJOCO_GL", "egl")
 # parallelism from processes.
 os.environ.setdefault("LP_NUM_THREADS", "0")
 
-import importlib  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from typing import TYPE_CHECKING  # noqa: E402
+from worldjepa.envs.registry import (  # noqa: E402
+    AdapterOptions,
+    EnvSpec,
+    env_factor_space,
+    env_spec,
+    expert_policy_name,
+    gymnasium_mujoco_ids,
+    make_env,
+    register,
+    registered_env_ids,
+)
 
-import gymnasium  # noqa: E402
+# The built-ins: (id, entry point, factor space, episode length, scripted expert).
+_SUITE = (  # the control tasks of the planning suite
+    ("worldjepa/TwoRoom-v0", "tworoom:TwoRoomEnv", "tworoom_layout:TWOROOM_FACTORS", 100, "tworoom_expert"),
+    ("worldjepa/Reacher-v0", "reacher:ReacherEnv", "reacher_layout:REACHER_FACTORS", 100, "reacher_expert"),
+    ("worldjepa/PushT-v0", "pusht:PushTEnv", "pusht_layout:PUSHT_FACTORS", 200, "pusht_expert"),
+    ("worldjepa/Cube-v0", "cube:CubeEnv", "cube_layout:CUBE_FACTORS", 200, "cube_expert"),
+)
+_SYNTHETIC = (  # worlds without a task (recordings explore with random actions)
+    ("worldjepa/GaussLatent-v0", "gauss_latent:GaussLatentEnv", "gauss_latent:GAUSS_FACTORS", 100, "random"),
+)
+for _env_id, _entry, _factors, _steps, _expert in _SUITE + _SYNTHETIC:
+    register(
+        _env_id,
+        f"worldjepa.envs.{_entry}",
+        factors=f"worldjepa.envs.{_factors}",
+        max_episode_steps=_steps,
+        expert=_expert,
+    )
+ENV_IDS: tuple[str, ...] = tuple(row[0] for row in _SUITE)  # the control tasks
+SYNTHETIC_ENV_IDS: tuple[str, ...] = tuple(row[0] for row in _SYNTHETIC)
 
-from worldjepa.errors import EnvError  # noqa: E402
-
-if TYPE_CHECKING:
-    from worldjepa.envs.factors import FactorSpace
-
-
-@dataclass(frozen=True)
-class EnvSpec:
-    """entry_point and factors are 'module:attribute' strings, resolved lazily."""
-
-    entry_point: str
-    factors: str
-    max_episode_steps: int
-    expert: str  # the registered scripted policy that `policy=expert` means for this env
-    suite: bool = True  # a control task of the planning suite (False: a synthetic world)
-
-
-_ENVS: dict[str, EnvSpec] = {
-    "worldjepa/TwoRoom-v0": EnvSpec(
-        entry_point="worldjepa.envs.tworoom:TwoRoomEnv",
-        factors="worldjepa.envs.tworoom_layout:TWOROOM_FACTORS",
-        max_episode_steps=100,
-        expert="tworoom_expert",
-    ),
-    "worldjepa/Reacher-v0": EnvSpec(
-        entry_point="worldjepa.envs.reacher:ReacherEnv",
-        factors="worldjepa.envs.reacher_layout:REACHER_FACTORS",
-        max_episode_steps=100,
-        expert="reacher_expert",
-    ),
-    "worldjepa/PushT-v0": EnvSpec(
-        entry_point="worldjepa.envs.pusht:PushTEnv",
-        factors="worldjepa.envs.pusht_layout:PUSHT_FACTORS",
-        max_episode_steps=200,
-        expert="pusht_expert",
-    ),
-    "worldjepa/Cube-v0": EnvSpec(
-        entry_point="worldjepa.envs.cube:CubeEnv",
-        factors="worldjepa.envs.cube_layout:CUBE_FACTORS",
-        max_episode_steps=200,
-        expert="cube_expert",
-    ),
-    "worldjepa/GaussLatent-v0": EnvSpec(
-        entry_point="worldjepa.envs.gauss_latent:GaussLatentEnv",
-        factors="worldjepa.envs.gauss_latent:GAUSS_FACTORS",
-        max_episode_steps=100,
-        expert="random",  # no task: recordings explore with random actions
-        suite=False,
-    ),
-}
-ENV_IDS: tuple[str, ...] = tuple(k for k, v in _ENVS.items() if v.suite)  # the control tasks
-SYNTHETIC_ENV_IDS: tuple[str, ...] = tuple(k for k, v in _ENVS.items() if not v.suite)
-
-for _env_id, _spec in _ENVS.items():
-    if _env_id not in gymnasium.registry:  # re-imports (e.g. importlib.reload) must not re-register
-        gymnasium.register(_env_id, entry_point=_spec.entry_point, max_episode_steps=_spec.max_episode_steps)
-
-
-def _spec(env_id: str) -> EnvSpec:
-    try:
-        return _ENVS[env_id]
-    except KeyError:
-        raise EnvError(f"unknown env '{env_id}'; available: {', '.join(_ENVS)}") from None
-
-
-def make_env(env_id: str, **kwargs) -> gymnasium.Env:
-    """gymnasium.make with a worldjepa error for unknown ids. kwargs go to the env constructor."""
-    _spec(env_id)
-    return gymnasium.make(env_id, **kwargs)
-
-
-def env_factor_space(env_id: str) -> FactorSpace:
-    """The env's FactorSpace, without building (or importing) its MuJoCo model."""
-    module, attr = _spec(env_id).factors.split(":")
-    return getattr(importlib.import_module(module), attr)
-
-
-def expert_policy_name(env: gymnasium.Env) -> str:
-    """The registered scripted expert of a worldjepa env (made with ``make_env``)."""
-    env_id = env.spec.id if env.spec is not None else None
-    if env_id not in _ENVS:
-        raise EnvError(
-            f"'expert' names a worldjepa env's own expert; {env_id or type(env).__name__} has none"
-        )
-    return _ENVS[env_id].expert
-
-
-__all__ = ["ENV_IDS", "SYNTHETIC_ENV_IDS", "EnvSpec", "env_factor_space", "expert_policy_name", "make_env"]
+__all__ = [
+    "ENV_IDS",
+    "SYNTHETIC_ENV_IDS",
+    "AdapterOptions",
+    "EnvSpec",
+    "env_factor_space",
+    "env_spec",
+    "expert_policy_name",
+    "gymnasium_mujoco_ids",
+    "make_env",
+    "register",
+    "registered_env_ids",
+]

@@ -11,7 +11,13 @@ class EnvsConfig(Validated):
 
 
 def main(cfg: EnvsConfig) -> int:
-    from worldjepa.envs import ENV_IDS, SYNTHETIC_ENV_IDS, env_factor_space
+    from worldjepa.envs import (
+        ENV_IDS,
+        SYNTHETIC_ENV_IDS,
+        env_factor_space,
+        gymnasium_mujoco_ids,
+        registered_env_ids,
+    )
 
     for env_id in ENV_IDS:
         space = env_factor_space(env_id)
@@ -19,4 +25,12 @@ def main(cfg: EnvsConfig) -> int:
         print(f"{env_id:<26} {len(space.names)} factors ({', '.join(kinds)})")
     for env_id in SYNTHETIC_ENV_IDS:
         print(f"{env_id:<26} synthetic (no task; see benchmarks/identifiability.py)")
+    for env_id in registered_env_ids():
+        if env_id not in ENV_IDS + SYNTHETIC_ENV_IDS:
+            print(f"{env_id:<26} registered ({len(env_factor_space(env_id))} factors)")
+    print(
+        "\nAny gymnasium MuJoCo id works through the adapter (pixels, qpos/qvel state, no factors): "
+        f"{', '.join(gymnasium_mujoco_ids())}.\nYour own env: env=mypackage.envs:MyEnv-v0 imports "
+        "mypackage.envs first; see docs/env_contract.md."
+    )
     return 0

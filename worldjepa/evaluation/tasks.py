@@ -13,6 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from worldjepa.errors import EnvError
+
+# What the env-sampled task protocol needs beyond reset/step (a MujocoGoalEnv has them).
+TASK_PROTOCOL_NEEDS = ("sample_task", "goal_state", "render_state")
+
 
 @dataclass
 class Task:
@@ -68,6 +73,12 @@ def build_env_tasks(env, num_tasks: int, seed: int) -> tuple[list[Task], list[in
     the goal image is the env's ``goal_state`` rendered. -> (tasks, excluded indices): starts
     that already satisfy their goal are excluded. Task.episode_idx is the task index i."""
     base = env.unwrapped
+    missing = [name for name in TASK_PROTOCOL_NEEDS if not hasattr(base, name)]
+    if missing:
+        raise EnvError(
+            f"{env.spec.id if env.spec else type(base).__name__} samples no tasks of its own (it has no "
+            f"{', '.join(missing)}, as a MujocoGoalEnv has; see docs/env_contract.md): use protocol=offset"
+        )
     tasks: list[Task] = []
     excluded: list[int] = []
     for i in range(num_tasks):

@@ -118,7 +118,8 @@ def run_surprise(cfg: SurpriseConfig) -> dict:
     if not hasattr(env.unwrapped, "intervene"):
         env.close()
         raise ConfigError(
-            f"{pre['env_id']} cannot change mid-episode (no intervene): surprise needs a worldjepa MuJoCo env"
+            f"{pre['env_id']} cannot change mid-episode (it has no intervene): surprise needs an env "
+            "that can (e.g. a MujocoGoalEnv; see docs/env_contract.md)"
         )
     names = ["normal", *violations]
     scores = {n: [] for n in names}
