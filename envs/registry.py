@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import logging
 import math
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -31,6 +33,8 @@ from worldjepa.errors import EnvError
 
 if TYPE_CHECKING:
     from worldjepa.envs.factors import FactorSpace
+
+log = logging.getLogger(__name__)
 
 SUCCESS_RULES = ("auto", "qpos")
 
@@ -164,6 +168,9 @@ def import_env_module(env_id: str) -> str:
         return env_id
     if not name:
         raise EnvError(f"env '{env_id}' names a module but no env id after ':' (e.g. mypkg.envs:MyEnv-v0)")
+    if module not in sys.modules:
+        # A dataset or checkpoint names its env this way: say which code it makes us import.
+        log.info("importing %s for env %s", module, env_id)
     try:
         importlib.import_module(module)
     except ModuleNotFoundError as err:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # real imports for IDEs and type checkers; at run time names 
     from worldjepa.api import Checkpoint, load  # noqa: F401
     from worldjepa.collection import CollectConfig, collect  # noqa: F401
     from worldjepa.config.composer import compose  # noqa: F401
-    from worldjepa.envs import make_env  # noqa: F401
+    from worldjepa.envs import make_env, register  # noqa: F401
     from worldjepa.evaluation.evaluate import EvalConfig, evaluate  # noqa: F401
     from worldjepa.losses.config import LossConfig  # noqa: F401
     from worldjepa.models.config import WorldModelConfig  # noqa: F401
@@ -54,6 +54,7 @@ _EXPORTS = {
     "run_surprise": "probes.surprise",
     "SurpriseConfig": "probes.surprise",
     "make_env": "envs",
+    "register": "envs",
 }
 __all__ = ["__version__", *sorted(_EXPORTS)]
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from worldjepa.cli import main
-from worldjepa.collect import CollectConfig, collect
+from worldjepa.collection import CollectConfig, collect
 from worldjepa.datasets import open_dataset
 
 TINY_MODEL = [
