@@ -137,7 +137,7 @@ def make_policy(model, pre, planner):
 
     return MPCPolicy(model, planner, horizon=HORIZON, frameskip=pre["frameskip"], action_dim=pre["action_dim"],
                      action_low=pre["action_low"], action_high=pre["action_high"], num_hist=1,
-                     cost_mode="terminal", hold_actions=True)  # fmt: skip
+                     cost="terminal", hold_actions=True, amp="none")  # fmt: skip
 
 
 def median_time(fn, repeats: int) -> float:

@@ -30,14 +30,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from env_planning import ENVS, run_dir  # noqa: E402
 
-# planner -> eval planner settings at about the default CEM's cost (64 x 6 rollouts per replan)
-PLANNERS = {
-    "cem": {"num_samples": 64, "num_iters": 6, "num_elites": 8},
-    "icem": {"num_samples": 64, "num_iters": 6, "num_elites": 8, "population_decay": 1.1},
-    "mppi": {"num_samples": 64, "num_iters": 6},
-    "grad": {"num_iters": 12, "num_restarts": 16, "lr": 0.1},
-    "cem_grad": {"num_samples": 48, "num_iters": 5, "num_elites": 8, "grad_iters": 4, "num_refine": 8},
-}
+# every planner's own eval defaults (worldjepa.planners.config): each costs about the default CEM
+PLANNERS = ("cem", "icem", "mppi", "grad", "cem_grad")
 BASELINES = ("random", "noop")
 
 
@@ -48,12 +42,13 @@ def cell_eval(checkpoint: Path, protocol: str, shift: str, planner: str, episode
     from dataclasses import asdict
 
     from worldjepa.evaluation.evaluate import EvalConfig, evaluate
+    from worldjepa.planners.config import planner_config
 
     policies = ["expert"] if planner == "expert" else ["mpc", *BASELINES] if baselines else ["mpc"]
     cfg = EvalConfig(
         checkpoint=str(checkpoint), protocol=protocol, factors="default" if shift == "none" else shift,
         episodes=episodes, seed=seed, policies=policies, budget=budget,
-        planner={"name": "cem", **PLANNERS["cem"]} if planner == "expert" else {"name": planner, **PLANNERS[planner]},
+        planner=planner_config("cem" if planner == "expert" else planner),
         out=str(out),
     )  # fmt: skip
     done = out / "results.json"

@@ -82,11 +82,13 @@ def main(argv: list[str] | None = None) -> int:
     _setup_logging()
     try:
         if any(a in ("-h", "--help") for a in argv[1:]):
-            from worldjepa.config import config_class, format_help
+            from worldjepa.config import compose, config_class, format_help
             from worldjepa.sweep import OUT_KEYS
 
+            overrides, _ = parse_args(spec, [a for a in argv[1:] if a not in ("-h", "--help")])
             cls = config_class(command)
-            print(format_help(command, spec.help, cls, spec.positional, sweeps=command in OUT_KEYS))
+            current = compose(command, overrides) if overrides else None  # `planner=mppi --help`
+            print(format_help(command, spec.help, cls, spec.positional, sweeps=command in OUT_KEYS, current=current))
             return 0
         overrides, flags = parse_args(spec, argv[1:])
         if flags["multirun"]:

@@ -36,8 +36,9 @@ def help_rows(cls: type, prefix: str = "", instance: Any = None) -> list[tuple[s
 
 
 def format_help(command: str, description: str, cls: type, positional: str | None = None,
-                sweeps: bool = True) -> str:  # fmt: skip
-    rows = help_rows(cls)
+                sweeps: bool = True, current: Any = None) -> str:  # fmt: skip
+    """``current``: a composed config whose values (and group choices) the help shows."""
+    rows = help_rows(cls, instance=current)
     bare = (
         " ".join(f"<{k.rstrip('.')}{'...' if k.endswith('...') else ''}>" for k in positional.split(","))
         if positional
@@ -50,7 +51,7 @@ def format_help(command: str, description: str, cls: type, positional: str | Non
         "",
         f"usage: worldjepa {command} {bare + ' ' if bare else ''}[key=value ...] [--cfg]{' [-m key=a,b ...]' if sweeps else ''}",
         "",
-        "keys (default, then what it does [type, valid values]):" if rows else "it takes no keys.",
+        "keys (default or the value given, then what it does [type, valid values]):" if rows else "it takes no keys.",
     ]
     for key, default, text in rows:
         lines.append(f"  {key:<{w_key}}  {default:<{w_val}}  {text}")
