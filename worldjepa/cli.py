@@ -88,7 +88,11 @@ def main(argv: list[str] | None = None) -> int:
             overrides, _ = parse_args(spec, [a for a in argv[1:] if a not in ("-h", "--help")])
             cls = config_class(command)
             current = compose(command, overrides) if overrides else None  # `planner=mppi --help`
-            print(format_help(command, spec.help, cls, spec.positional, sweeps=command in OUT_KEYS, current=current))
+            print(
+                format_help(
+                    command, spec.help, cls, spec.positional, sweeps=command in OUT_KEYS, current=current
+                )
+            )
             return 0
         overrides, flags = parse_args(spec, argv[1:])
         if flags["multirun"]:

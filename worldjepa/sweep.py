@@ -83,7 +83,7 @@ def run_sweep(command: str, overrides: list[str]) -> int:
         raise ConfigError(f"-m sweeps run {', '.join(OUT_KEYS)}; '{command}' writes no run to sweep over")
     cls = config_class(command)
     stored(command, cls)
-    check_syntax(overrides)
+    overrides = check_syntax(overrides)
     ours = [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
     launcher = [o for o in overrides if o.lstrip("+~").startswith("hydra")]
     combos = expand(rewrite_overrides(cls, ours))

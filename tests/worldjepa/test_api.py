@@ -56,7 +56,9 @@ def test_library_defaults_are_evals_defaults():
     """A notebook user who builds CEM() and MPCPolicy(...) by hand gets what eval plans with."""
     evaluated = compose("eval")
     assert CEM().cfg == evaluated.planner
-    policy = MPCPolicy(object(), frameskip=5, action_dim=2, action_low=[-1, -1], action_high=[1, 1], num_hist=3)
+    policy = MPCPolicy(
+        object(), frameskip=5, action_dim=2, action_low=[-1, -1], action_high=[1, 1], num_hist=3
+    )
     assert policy.cfg == MPCConfig.of(evaluated) and policy.planner.cfg == evaluated.planner
 
 

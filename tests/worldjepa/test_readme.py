@@ -19,8 +19,15 @@ from worldjepa.cli import USAGE, main
 README = Path(__file__).resolve().parents[2] / "README.md"
 TINY = {
     "collect": ["episodes=6", "image_size=32", "commit_every=3"],
-    "train": ["steps=4", "data.batch_size=8", "log_every=2", "val_every=4", "ckpt_every=4", "loss.num_proj=16",
-              *TINY_MODEL],  # fmt: skip
+    "train": [
+        "steps=4",
+        "data.batch_size=8",
+        "log_every=2",
+        "val_every=4",
+        "ckpt_every=4",
+        "loss.num_proj=16",
+        *TINY_MODEL,
+    ],  # fmt: skip
     "eval": ["episodes=2", "budget=6", "planner.num_samples=8", "planner.num_iters=1", "video_max=1"],
     "probe": ["max_episodes=2", "stride=20", "probes=[linear]"],
     "surprise": ["episodes=1"],
@@ -33,7 +40,10 @@ TINY["quickstart"] = [
     for o in TINY[stage]
     if not o.startswith("video")
 ] + ["collect.num_envs=1"]
-PYTHON_SUBSTITUTIONS = {'"episodes=20"': '"episodes=2", "budget=6", "planner.num_iters=1"', "steps=500": "steps=2"}
+PYTHON_SUBSTITUTIONS = {
+    '"episodes=20"': '"episodes=2", "budget=6", "planner.num_iters=1"',
+    "steps=500": "steps=2",
+}
 # A user's own env module, as `env=mypackage.envs:MyEnv-v0` expects one.
 USER_MODULE = """
 import gymnasium

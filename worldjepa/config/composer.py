@@ -91,8 +91,7 @@ def compose_node(command: str, overrides: Sequence[str] = (), *, hydra: bool = F
 
     cls = config_class(command)
     stored(command, cls)
-    check_syntax(overrides)
-    overrides = rewrite_overrides(cls, overrides)
+    overrides = rewrite_overrides(cls, check_syntax(overrides))
     GlobalHydra.instance().clear()
     try:
         with initialize_config_module(CONFIG_MODULE, version_base=None):
@@ -103,20 +102,36 @@ def compose_node(command: str, overrides: Sequence[str] = (), *, hydra: bool = F
         GlobalHydra.instance().clear()
 
 
-def check_syntax(overrides: Sequence[str]) -> None:
-    """Each override must parse on its own: name the one that does not."""
+def check_syntax(overrides: Sequence[str]) -> list[str]:
+    """Each override must parse on its own: name the one that does not. A value that Hydra's
+    grammar cannot read bare but reads quoted (a path like ``runs/sweep/seed=0``) is quoted.
+    -> the overrides, so quoted."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.errors import HydraException
 
     parser = OverridesParser.create()
+    out = []
     for o in overrides:
         try:
             parser.parse_overrides([o])
+            out.append(o)
+            continue
         except HydraException:
-            raise ConfigError(
-                f"cannot parse the override {o!r}: use key=value (lists: key=[a,b], mappings: key={{a:1}}, "
-                "quote values with spaces or brackets)"
-            ) from None
+            pass
+        m = _OVERRIDE.match(o)
+        if m and m["value"] and m["value"][0] not in "'\"[{":
+            quoted = f"{m['prefix']}{m['key']}='" + m["value"].replace("\\", "\\\\").replace("'", "\\'") + "'"
+            try:
+                parser.parse_overrides([quoted])
+                out.append(quoted)
+                continue
+            except HydraException:
+                pass
+        raise ConfigError(
+            f"cannot parse the override {o!r}: use key=value (lists: key=[a,b], mappings: key={{a:1}}, "
+            "quote values with spaces or brackets)"
+        ) from None
+    return out
 
 
 def compose(command: str, overrides: Sequence[str] = ()) -> Any:

@@ -51,7 +51,9 @@ def format_help(command: str, description: str, cls: type, positional: str | Non
         "",
         f"usage: worldjepa {command} {bare + ' ' if bare else ''}[key=value ...] [--cfg]{' [-m key=a,b ...]' if sweeps else ''}",
         "",
-        "keys (default or the value given, then what it does [type, valid values]):" if rows else "it takes no keys.",
+        "keys (default or the value given, then what it does [type, valid values]):"
+        if rows
+        else "it takes no keys.",
     ]
     for key, default, text in rows:
         lines.append(f"  {key:<{w_key}}  {default:<{w_val}}  {text}")

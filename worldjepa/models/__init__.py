@@ -3,7 +3,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from worldjepa.lazy import lazy_exports
+
+if TYPE_CHECKING:  # real imports for IDEs and type checkers; at run time names resolve lazily
+    from worldjepa.models.action_encoder import ActionEncoder  # noqa: F401
+    from worldjepa.models.config import WorldModelConfig  # noqa: F401
+    from worldjepa.models.encoders import ENCODERS, CNNEncoder, ViTEncoder  # noqa: F401
+    from worldjepa.models.predictor import Predictor  # noqa: F401
+    from worldjepa.models.projector import Projector  # noqa: F401
+    from worldjepa.models.world_model import WorldModel, build_world_model  # noqa: F401
 
 _EXPORTS = {
     "ENCODERS": "encoders",
