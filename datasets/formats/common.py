@@ -144,6 +144,17 @@ def read_meta_file(root: Path) -> dict | None:
         raise DatasetError(f"{path} is not valid JSON ({e}); delete it to import without it") from None
 
 
+def unpadded_size(meta: dict | None, found: tuple[int, int]) -> tuple[int, int]:
+    """The frame size an export recorded when ``found`` (height, width, as decoded) is it padded
+    to even for yuv420p (see ``videofile``); else ``found``. Crop frames with ``[:, :h, :w]``."""
+    from worldjepa.video import even_size
+
+    saved = (meta or {}).get("info", {}).get("image_size")
+    if saved and tuple(saved) != tuple(found) and even_size(*saved) == tuple(found):
+        return int(saved[0]), int(saved[1])
+    return int(found[0]), int(found[1])
+
+
 def export_meta(info: SourceInfo, episodes: list[dict], lossy: bool) -> dict:
     """What an export keeps for an exact round trip: info, per-episode seed/factors, whether
     its frames were encoded lossily."""

@@ -12,7 +12,7 @@ from datasets_synth import HW, A, writer_kwargs
 from worldjepa.cli import main
 from worldjepa.datasets import DatasetWriter, open_dataset
 from worldjepa.datasets.formats import convert, detect_format, open_source
-from worldjepa.datasets.formats.videofile import write_mp4
+from worldjepa.datasets.formats.videofile import read_mp4, write_mp4
 from worldjepa.errors import ConfigError, DatasetError
 
 FORMATS = {"mp4": "vids", "hdf5": "data.h5", "swm-lance": "swm", "lerobot": "lerobot", "worldjepa": "copy"}
@@ -64,6 +64,22 @@ def test_lossy_export_is_explicit_close_and_flagged(toy_root, tmp_path, fmt):
         assert a.pixels.shape == b.pixels.shape
         assert np.abs(a.pixels.astype(int) - b.pixels).mean() < 4  # close, not necessarily exact
     assert open_dataset(back).meta["extra"]["decoded_from_lossy"] is True
+
+
+@pytest.mark.parametrize("fmt", ["mp4", "lerobot"])
+def test_lossy_video_export_of_odd_sized_frames_pads_and_crops_back(tmp_path, fmt):
+    rng = np.random.default_rng(3)
+    root = tmp_path / "odd"
+    with DatasetWriter(root, **writer_kwargs(image_size=(15, 9))) as w:
+        for n in (5, 3):
+            w.add_episode(np.full((n, 15, 9, 3), 120, np.uint8), rng.normal(size=(n, A)),
+                          rng.normal(size=(n, 3)), rng.normal(size=(n, 2)), np.zeros(n, bool), seed=n, factors={})  # fmt: skip
+    exported = convert(root, tmp_path / "out", dst_format=fmt, lossy=True, progress=False)
+    video = next(exported.rglob("*.mp4"))
+    assert read_mp4(video).shape[1:3] == (16, 10)  # yuv420p holds even sizes only
+    back = open_dataset(convert(exported, tmp_path / "back", progress=False))
+    assert back.image_size == (15, 9) and back.meta["env_id"] == "Toy-v0"
+    assert np.abs(back.read_episode(1)["pixels"].astype(int) - 120).max() <= 3
 
 
 def test_lossy_on_a_lossless_only_format_is_refused(toy_root, tmp_path):

@@ -121,7 +121,7 @@ def evaluate(cfg: EvalConfig) -> dict:
     low, high = pre["action_low"], pre["action_high"]
     out = Path(cfg.out) if cfg.out else ckpt_dir.parent / "eval"
 
-    summaries, per_episode = [], {}
+    summaries, per_episode, clips = [], {}, []  # clips: what the videos need, written after results.json
     try:
         for name in cfg.policies:
             policy = EVAL_POLICIES.get(name)(
@@ -154,13 +154,10 @@ def evaluate(cfg: EvalConfig) -> dict:
             if record:
                 traces = getattr(policy, "distances", None)  # MPC's latent distances to the goal
                 for i, (task, r) in enumerate(list(zip(tasks, results, strict=True))[: cfg.video_max]):
-                    write_episode_video(
-                        out / "videos" / f"{name}_ep{task.episode_idx:05d}.mp4",
-                        r.frames,
-                        task.goal_pixels,
-                        r.steps_to_success,
-                        distances=traces and {k: [(s, d[i]) for s, d in v] for k, v in traces.items()},
-                    )
+                    clips.append((
+                        out / "videos" / f"{name}_ep{task.episode_idx:05d}.mp4", r.frames, task.goal_pixels,
+                        r.steps_to_success, traces and {k: [(s, d[i]) for s, d in v] for k, v in traces.items()},
+                    ))  # fmt: skip
     finally:
         for env in envs:
             env.close()
@@ -191,4 +188,8 @@ def evaluate(cfg: EvalConfig) -> dict:
     }
     path = write_results(out, payload)
     log.info("wrote %s", path)
+    for video, frames, goal, success_at, distances in clips:  # after results.json: a video can't lose it
+        write_episode_video(video, frames, goal, success_at, distances=distances)
+    if clips:
+        log.info("wrote %d videos to %s", len(clips), out / "videos")
     return payload
