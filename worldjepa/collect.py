@@ -159,11 +159,10 @@ def _vector_episodes(cfg: CollectConfig, env, seeds: list[int]):
 
 def collect(cfg: CollectConfig) -> Path:
     """Record ``cfg.episodes`` episodes to ``cfg.out``; returns the dataset path."""
-    from tqdm import tqdm
-
     from worldjepa.datasets import DatasetWriter
     from worldjepa.datasets.storage import location, remove_tree
     from worldjepa.envs import make_env
+    from worldjepa.progress import progress_bar
 
     out = location(cfg.out)
     if cfg.mode == "overwrite" and out.exists():
@@ -189,7 +188,7 @@ def collect(cfg: CollectConfig) -> Path:
     t0, frames, successes = time.perf_counter(), 0, 0
     desc = f"collect {cfg.env}" + (f" x{cfg.num_envs} envs" if cfg.num_envs > 1 else "")
     try:
-        with writer, tqdm(total=cfg.episodes, desc=desc, unit="ep") as bar:
+        with writer, progress_bar(total=cfg.episodes, desc=desc, unit="ep") as bar:
             for i, (arrays, seed, factors) in enumerate(episodes):
                 writer.add_episode(**arrays, seed=seed, factors=factors)
                 frames += len(arrays["action"])

@@ -105,7 +105,7 @@ def read(path: Path, fps: float | None = None) -> EpisodeSource:
 
 
 def write(source: EpisodeSource, path: Path, progress: bool = True) -> Path:
-    from tqdm import tqdm
+    from worldjepa.progress import progress_bar
 
     h5py = _h5py()
     if path.exists():
@@ -124,7 +124,7 @@ def write(source: EpisodeSource, path: Path, progress: bool = True) -> Path:
             "is_success": f.create_dataset("is_success", (0,), bool, maxshape=(None,)),
         }  # fmt: skip
         n = 0
-        for ep in tqdm(source.episodes(), total=source.num_episodes, desc="export hdf5", unit="ep",
+        for ep in progress_bar(source.episodes(), total=source.num_episodes, desc="export hdf5", unit="ep",
                        disable=not progress):  # fmt: skip
             k = len(ep)
             for name, ds in cols.items():

@@ -203,10 +203,10 @@ class _ImageFrames:
 def write(source: EpisodeSource, path: Path, lossy: bool = False, progress: bool = True) -> Path:
     import pyarrow as pa
     import pyarrow.parquet as pq
-    from tqdm import tqdm
 
     from worldjepa.datasets.formats.videofile import CODECS, VideoEncoder
     from worldjepa.datasets.stats import column_stats
+    from worldjepa.progress import progress_bar
 
     if (path / "meta").exists():
         raise DatasetError(f"{path} already holds a LeRobot dataset; export into an empty folder")
@@ -220,7 +220,7 @@ def write(source: EpisodeSource, path: Path, lossy: bool = False, progress: bool
     }
     episodes, metas, total = [], [], 0
     with VideoEncoder(video, fps, lossy) as enc:
-        for i, ep in enumerate(tqdm(source.episodes(), total=source.num_episodes, desc="export lerobot", unit="ep",
+        for i, ep in enumerate(progress_bar(source.episodes(), total=source.num_episodes, desc="export lerobot", unit="ep",
                                     disable=not progress)):  # fmt: skip
             n = len(ep)
             enc.add(ep.pixels)

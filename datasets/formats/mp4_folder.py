@@ -110,13 +110,13 @@ def _fps(video: Path) -> float:
 
 
 def write(source: EpisodeSource, path: Path, lossy: bool = False, progress: bool = True) -> Path:
-    from tqdm import tqdm
+    from worldjepa.progress import progress_bar
 
     path.mkdir(parents=True, exist_ok=True)
     if any(path.glob("*.mp4")):
         raise DatasetError(f"{path} already holds .mp4 files; export into an empty folder")
     metas = []
-    for i, ep in enumerate(tqdm(source.episodes(), total=source.num_episodes, desc="export mp4", unit="ep",
+    for i, ep in enumerate(progress_bar(source.episodes(), total=source.num_episodes, desc="export mp4", unit="ep",
                                 disable=not progress)):  # fmt: skip
         stem = path / f"episode_{i:06d}"
         write_mp4(stem.with_suffix(".mp4"), ep.pixels, source.info.fps, lossy=lossy)

@@ -41,9 +41,8 @@ def read(path: Path, episodes=None) -> EpisodeSource:
 
 def write(source: EpisodeSource, path: Path, progress: bool = True, mode: str = "create") -> Path:
     """Every episode of ``source`` -> a worldjepa dataset at ``path`` (committed every 20 episodes)."""
-    from tqdm import tqdm
-
     from worldjepa.datasets.writer import DatasetWriter
+    from worldjepa.progress import progress_bar
 
     info = source.info
     extra = dict(info.extra)
@@ -54,7 +53,7 @@ def write(source: EpisodeSource, path: Path, progress: bool = True, mode: str = 
         action_high=info.action_high, state_names=info.state_names, proprio_dim=info.proprio_dim,
         fps=info.fps, extra=extra, mode=mode,
     )  # fmt: skip
-    with writer, tqdm(total=source.num_episodes, desc=f"write {path.name}", unit="ep",
+    with writer, progress_bar(total=source.num_episodes, desc=f"write {path.name}", unit="ep",
                       disable=not progress) as bar:  # fmt: skip
         for ep in source.episodes():
             writer.add_episode(ep.pixels, ep.action, ep.proprio, ep.state, ep.is_success, ep.seed, ep.factors)

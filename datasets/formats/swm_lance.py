@@ -127,7 +127,8 @@ def write(source: EpisodeSource, path: Path, lossy: bool = False, progress: bool
     import imageio.v3 as iio
     import lance
     import pyarrow as pa
-    from tqdm import tqdm
+
+    from worldjepa.progress import progress_bar
 
     info = source.info
     target = path if path.suffix == ".lance" else path / "data.lance"
@@ -150,7 +151,7 @@ def write(source: EpisodeSource, path: Path, lossy: bool = False, progress: bool
         return pa.FixedSizeListArray.from_arrays(pa.array(np.asarray(x, np.float32).reshape(-1)), d)
 
     def batches():
-        for i, ep in enumerate(tqdm(source.episodes(), total=source.num_episodes, desc="export swm-lance",
+        for i, ep in enumerate(progress_bar(source.episodes(), total=source.num_episodes, desc="export swm-lance",
                                     unit="ep", disable=not progress)):  # fmt: skip
             n = len(ep)
             cols = [pa.array(np.full(n, i, np.int32)), pa.array(np.arange(n, dtype=np.int32)),

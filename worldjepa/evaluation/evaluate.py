@@ -84,7 +84,6 @@ PROTOCOLS.register("task")(_env_tasks)
 def evaluate(cfg: EvalConfig) -> dict:
     """Run every policy on the same tasks; print the table; write results.json (+ videos)."""
     import numpy as np
-    from tqdm import tqdm
 
     from worldjepa.checkpoint import load_checkpoint_and_data
     from worldjepa.envs import make_env
@@ -92,6 +91,7 @@ def evaluate(cfg: EvalConfig) -> dict:
     from worldjepa.evaluation.report import format_table, summarise, write_results
     from worldjepa.evaluation.runner import run_episodes
     from worldjepa.evaluation.video import write_episode_video
+    from worldjepa.progress import progress_bar
 
     try:  # unknown names fail before any work, with the registry's list of known ones
         for name in cfg.policies:
@@ -141,7 +141,7 @@ def evaluate(cfg: EvalConfig) -> dict:
                 envs=envs,
             )
             t0 = time.perf_counter()
-            with tqdm(total=cfg.budget, desc=f"eval {name} ({len(tasks)} envs)", unit="step") as bar:
+            with progress_bar(total=cfg.budget, desc=f"eval {name} ({len(tasks)} envs)", unit="step") as bar:
                 record = cfg.video and name == cfg.policies[0]
                 results, act_time = run_episodes(
                     envs, tasks, policy, cfg.budget, record_frames=record, progress=bar

@@ -80,13 +80,13 @@ def run_surprise(cfg: SurpriseConfig) -> dict:
     """Replay, inject, score; print the AUC table; write results.json, table.md and curves.png."""
     import torch
     from einops import rearrange
-    from tqdm import tqdm
 
     from worldjepa.checkpoint import load_checkpoint_and_data
     from worldjepa.envs import make_env
     from worldjepa.evaluation.report import write_results
     from worldjepa.evaluation.stats import paired_auc_interval, roc_auc
     from worldjepa.probes.violations import VIOLATIONS
+    from worldjepa.progress import progress_bar
 
     try:
         violations = {name: VIOLATIONS.get(name) for name in cfg.violations}
@@ -118,7 +118,7 @@ def run_surprise(cfg: SurpriseConfig) -> dict:
     curves = {n: {o: [] for o in CURVE_OFFSETS} for n in names}
     examples = {}
     try:
-        for ep in tqdm(chosen, desc="surprise", unit="episode"):
+        for ep in progress_bar(chosen, desc="surprise", unit="episode"):
             rec = ds.read_episode(ep, columns=["state", "action"])
             blocks_n = len(rec["action"]) // fs
             event = min(max(num_hist, round(cfg.event * blocks_n)), blocks_n - cfg.window)

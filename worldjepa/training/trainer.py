@@ -104,12 +104,12 @@ def make_model(cfg: TrainConfig, ds):
 def train(cfg: TrainConfig) -> Path:
     """Train and return the checkpoint directory (``<out>/checkpoint``)."""
     import torch
-    from tqdm import tqdm
 
     from worldjepa.checkpoint import load_weights, read_checkpoint_files, save_checkpoint
     from worldjepa.datasets import WindowDataset, infinite_batches, make_loader, open_dataset, split_episodes
     from worldjepa.losses import LossConfig
     from worldjepa.metrics import effective_rank
+    from worldjepa.progress import progress_bar
 
     out = Path(cfg.out)
     ckpt_dir = out / "checkpoint"
@@ -191,7 +191,7 @@ def train(cfg: TrainConfig) -> Path:
     )
     t_start = time.perf_counter()
     t_log, step = t_start, start_step
-    bar = tqdm(total=cfg.steps, initial=start_step, desc="train", unit="step")
+    bar = progress_bar(total=cfg.steps, initial=start_step, desc="train", unit="step")
     try:
         model.train()
         for step in range(start_step, cfg.steps):
