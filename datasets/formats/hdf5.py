@@ -60,7 +60,7 @@ def _open(path: Path):
         raise DatasetError(f"{path} is not a readable HDF5 file ({e}); is it truncated?") from None
 
 
-def read(path: Path, fps: float | None = None) -> EpisodeSource:
+def read(path: Path, fps: float | None = None, env: str | None = None) -> EpisodeSource:
     with _open(path) as f:
         missing = [k for k in REQUIRED if k not in f]
         if missing:
@@ -89,8 +89,8 @@ def read(path: Path, fps: float | None = None) -> EpisodeSource:
         raise DatasetError(f"{path}: pixels must be (N, H, W, 3) uint8; got shape {pshape}")
     hw = pshape[1:3] if pshape[-1] == 3 else pshape[2:4]
     info = info_from(
-        meta, action, image_size=tuple(int(s) for s in hw), action_dim=action.shape[1],
-        proprio_dim=proprio.shape[1], state_names=[f"s{i}" for i in range(state.shape[1])], fps=float(fps or 10.0),
+        meta, action, env=env, where=path, image_size=tuple(int(s) for s in hw), action_dim=action.shape[1],
+        proprio_dim=proprio.shape[1], state_names=[f"s{i}" for i in range(state.shape[1])], fps=fps,
     )  # fmt: skip
     eps = (meta or {}).get("episodes") or [{"seed": -1, "factors": {}}] * len(lengths)
 

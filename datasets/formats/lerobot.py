@@ -82,7 +82,7 @@ def _parquet(files: list[Path], what: str):
         ) from None
 
 
-def read(path: Path, camera: str | None = None) -> EpisodeSource:
+def read(path: Path, camera: str | None = None, env: str | None = None) -> EpisodeSource:
     meta_info = _read_info(path)
     features = meta_info.get("features", {})
     fps = float(meta_info.get("fps") or 10)
@@ -117,7 +117,7 @@ def read(path: Path, camera: str | None = None) -> EpisodeSource:
     wj_meta = read_meta_file(path)
     h, w = unpadded_size(wj_meta, hw)  # a lossy export of odd-sized frames padded them to even
     info = info_from(
-        wj_meta, action, image_size=(h, w), action_dim=action.shape[1],
+        wj_meta, action, env=env, where=path, image_size=(h, w), action_dim=action.shape[1],
         proprio_dim=proprio.shape[1], state_names=[f"s{i}" for i in range(state.shape[1])], fps=fps,
     )  # fmt: skip
 

@@ -56,7 +56,7 @@ def _lowdim(video: Path) -> dict[str, np.ndarray]:
     return cols
 
 
-def read(path: Path, fps: float | None = None) -> EpisodeSource:
+def read(path: Path, fps: float | None = None, env: str | None = None) -> EpisodeSource:
     if not path.is_dir():
         raise DatasetError(f"{path} is not a folder of .mp4 files")
     videos = sorted(path.glob("*.mp4"))
@@ -73,7 +73,7 @@ def read(path: Path, fps: float | None = None) -> EpisodeSource:
     proprio_dim = as_2d(cols[0]["proprio"], "proprio", videos[0]).shape[1] if "proprio" in cols[0] else 0
     state_dim = as_2d(cols[0]["state"], "state", videos[0]).shape[1] if "state" in cols[0] else 0
     info = info_from(
-        meta, np.concatenate(action), image_size=(h, w), action_dim=dims.pop(),
+        meta, np.concatenate(action), env=env, where=path, image_size=(h, w), action_dim=dims.pop(),
         proprio_dim=proprio_dim, state_names=[f"s{i}" for i in range(state_dim)],
         fps=float(fps or _fps(videos[0])),
     )  # fmt: skip

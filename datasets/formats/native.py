@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from worldjepa.datasets.formats.common import Episode, EpisodeSource, SourceInfo
+from worldjepa.datasets.formats.common import Episode, EpisodeSource, SourceInfo, attach_env
 
 LOSSY = None  # always lossless
 COMMIT_EVERY = 20
@@ -14,8 +14,9 @@ def detect(path: Path) -> bool:
     return (path / "steps.lance").exists() and (path / "episodes.lance").exists()
 
 
-def read(path: Path, episodes=None) -> EpisodeSource:
-    """A worldjepa dataset (optionally only the episode ids in ``episodes``) as a source."""
+def read(path: Path, episodes=None, env: str | None = None) -> EpisodeSource:
+    """A worldjepa dataset (optionally only the episode ids in ``episodes``) as a source; ``env``
+    replaces its env id (see ``common.attach_env``)."""
     from worldjepa.datasets.reader import open_dataset
 
     ds = open_dataset(path)
@@ -25,6 +26,7 @@ def read(path: Path, episodes=None) -> EpisodeSource:
         state_names=list(ds.state_names), fps=float(m["fps"]), env_id=m["env_id"],
         action_low=list(m["action_low"]), action_high=list(m["action_high"]), extra=dict(m.get("extra") or {}),
     )  # fmt: skip
+    info = attach_env(info, env, path)
     rows = {int(r["episode_idx"]): r for r in ds.episodes}
     ids = list(rows) if episodes is None else [int(e) for e in episodes]
 

@@ -85,7 +85,8 @@ def _convert_with(src_fmt: str | None, dst_fmt: str | None, sub: str):
         from worldjepa.datasets.formats import convert
 
         src, dst = _two_paths(cfg, sub)
-        options = {k: v for k, v in (("camera", cfg.camera), ("fps", cfg.fps)) if v is not None}
+        given = (("camera", cfg.camera), ("fps", cfg.fps), ("env", cfg.get("env")))
+        options = {k: v for k, v in given if v is not None}
         out = convert(src, dst, src_format=src_fmt or cfg["from"], dst_format=dst_fmt or cfg.to,
                       lossy=cfg.lossy, **options)  # fmt: skip
         _done(out)
