@@ -190,6 +190,11 @@ class FactorSpace:
         """
         if isinstance(overrides, str):
             split, overrides = overrides, None
+        elif overrides is not None and not isinstance(overrides, Mapping):
+            raise EnvError(
+                f"factors must be a {{name: value}} dict, a split name ({', '.join(SPLITS)}, ...) or None; "
+                f"got {type(overrides).__name__} {overrides!r} (factors: {', '.join(self.names) or 'none'})"
+            )
         values = self.sample(rng, split)
         for name, value in (overrides or {}).items():
             values[name] = self[name].coerce(value)

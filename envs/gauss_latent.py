@@ -20,6 +20,7 @@ from typing import ClassVar
 import numpy as np
 from gymnasium import Env, spaces
 
+from worldjepa.envs.checks import as_vector, reset_options
 from worldjepa.envs.factors import FactorSpace
 from worldjepa.errors import EnvError
 
@@ -97,16 +98,17 @@ class GaussLatentEnv(Env):
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
-        state = (options or {}).get("state")
-        self.s = self.np_random.normal(size=self.k) if state is None else np.asarray(state, np.float64).copy()
-        if self.s.shape != (self.k,):
-            raise EnvError(f"reset option 'state' must have shape ({self.k},), got {self.s.shape}")
+        options = reset_options(options, ("factors", "state"))
+        self.factors = self.FACTORS.resolve(options.get("factors"), self.np_random)  # none: checks the type
+        state = options.get("state")
+        if state is None:
+            self.s = self.np_random.normal(size=self.k)
+        else:
+            self.s = as_vector(state, self.k, "reset option 'state'").copy()
         return self._observation(), self._info()
 
     def step(self, action):
-        a = np.clip(np.asarray(action, np.float64).reshape(-1), -1, 1)
-        if a.shape != (2,):
-            raise EnvError(f"action must have shape (2,), got {np.shape(action)}")
+        a = np.clip(as_vector(action, 2, "action", flatten=True), -1, 1)
         self.s = self.step_latent(self.s, a, self.np_random.normal(size=self.k))
         return self._observation(), 0.0, False, False, self._info()
 

@@ -24,6 +24,7 @@ import numpy as np
 from gymnasium import Env, spaces
 from gymnasium.utils import EzPickle
 
+from worldjepa.envs.checks import as_vector, reset_options
 from worldjepa.envs.factors import FactorSpace, split_of
 from worldjepa.errors import EnvError
 
@@ -56,14 +57,6 @@ def outer_walls_xml(half: float, thickness: float, half_height: float) -> str:
             ("wall_west", -o, 0, thickness, span),
         )
     )
-
-
-def as_vector(value: object, size: int, what: str) -> np.ndarray:
-    """value -> float64 (size,), or an EnvError naming ``what``."""
-    arr = np.asarray(value, dtype=np.float64)
-    if arr.shape != (size,) or not np.all(np.isfinite(arr)):
-        raise EnvError(f"{what} must be a finite array of shape ({size},), got {value!r}")
-    return arr
 
 
 class MujocoGoalEnv(Env, EzPickle):
@@ -118,10 +111,7 @@ class MujocoGoalEnv(Env, EzPickle):
     # ------------------------------------------------------------------ gym API
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
-        options = dict(options or {})
-        unknown = sorted(set(options) - set(RESET_OPTIONS))
-        if unknown:
-            raise EnvError(f"unknown reset option(s) {unknown}; available: {', '.join(RESET_OPTIONS)}")
+        options = reset_options(options, RESET_OPTIONS)
         factors = self.FACTORS.resolve(options.get("factors"), self.np_random, self.factor_split)
         self._validate_factors(factors)  # before anything changes: a bad override leaves the env intact
         self._load(factors)
@@ -139,7 +129,7 @@ class MujocoGoalEnv(Env, EzPickle):
         return self._observation(), self._info()
 
     def step(self, action):
-        a = as_vector(np.asarray(action, dtype=np.float64).reshape(-1), self.ACTION_DIM, "action")
+        a = as_vector(action, self.ACTION_DIM, "action", flatten=True)
         self._apply_action(np.clip(a, self.action_space.low, self.action_space.high))
         mujoco.mj_step(self.model, self.data, nstep=self.FRAME_SKIP)
         info = self._info()

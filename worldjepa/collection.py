@@ -197,13 +197,12 @@ def check_policy(cfg: CollectConfig, env) -> None:
 
 def collect(cfg: CollectConfig) -> Path:
     """Record ``cfg.episodes`` episodes to ``cfg.out``; returns the dataset path."""
-    from tqdm import tqdm
-
     from worldjepa.config import validate
     from worldjepa.datasets import DatasetWriter
     from worldjepa.datasets.storage import location, remove_tree
     from worldjepa.envs import make_env
     from worldjepa.paths import writable_parent
+    from worldjepa.progress import progress_bar
 
     validate(cfg)
     out = location(cfg.out)
@@ -232,7 +231,7 @@ def collect(cfg: CollectConfig) -> Path:
     t0, frames, successes = time.perf_counter(), 0, 0
     desc = f"collect {cfg.env}" + (f" x{cfg.num_envs} envs" if cfg.num_envs > 1 else "")
     try:
-        with writer, tqdm(total=cfg.episodes, desc=desc, unit="ep") as bar:
+        with writer, progress_bar(total=cfg.episodes, desc=desc, unit="ep") as bar:
             for i, (arrays, seed, factors) in enumerate(episodes):
                 writer.add_episode(**arrays, seed=seed, factors=factors)
                 frames += len(arrays["action"])

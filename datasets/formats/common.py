@@ -7,6 +7,7 @@ episode at a time, so converting a dataset never holds more than one episode's f
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,8 +16,11 @@ import numpy as np
 
 from worldjepa.errors import DatasetError
 
+log = logging.getLogger(__name__)
+
 # Written into every exported dataset so a later import restores what the format cannot hold.
 META_FILE = "worldjepa_meta.json"
+MINMAX = "min/max of the imported actions"  # extra["action_bounds"] when no source had better
 
 
 @dataclass
@@ -144,6 +148,17 @@ def read_meta_file(root: Path) -> dict | None:
         raise DatasetError(f"{path} is not valid JSON ({e}); delete it to import without it") from None
 
 
+def unpadded_size(meta: dict | None, found: tuple[int, int]) -> tuple[int, int]:
+    """The frame size an export recorded when ``found`` (height, width, as decoded) is it padded
+    to even for yuv420p (see ``videofile``); else ``found``. Crop frames with ``[:, :h, :w]``."""
+    from worldjepa.video import even_size
+
+    saved = (meta or {}).get("info", {}).get("image_size")
+    if saved and tuple(saved) != tuple(found) and even_size(*saved) == tuple(found):
+        return int(saved[0]), int(saved[1])
+    return int(found[0]), int(found[1])
+
+
 def export_meta(info: SourceInfo, episodes: list[dict], lossy: bool) -> dict:
     """What an export keeps for an exact round trip: info, per-episode seed/factors, whether
     its frames were encoded lossily."""
@@ -165,18 +180,69 @@ def episode_meta(meta: dict | None, i: int) -> dict:
     return eps[i] if i < len(eps) else {"seed": -1, "factors": {}}
 
 
-def info_from(meta: dict | None, action: np.ndarray, **found) -> SourceInfo:
-    """A SourceInfo from what a reader found in the files (``action``: (N, A), all of them),
-    completed by an export's metadata; action bounds default to the data's min/max."""
+def env_facts(env_id: str, action_dim: int, where) -> dict:
+    """What the env ``env_id`` says about its data: action_low / action_high (A,) lists and fps
+    (1 / its step duration), checked against the data's action size."""
+    from worldjepa.envs import make_env
+
+    env = make_env(env_id)
+    try:
+        low = np.asarray(env.action_space.low, np.float64).reshape(-1)
+        high = np.asarray(env.action_space.high, np.float64).reshape(-1)
+        dt = getattr(env.unwrapped, "dt", None)
+        fps = 1.0 / float(dt) if dt else float(env.metadata.get("render_fps") or 0.0)
+    finally:
+        env.close()
+    if len(low) != action_dim:
+        raise DatasetError(
+            f"{where}: env={env_id} takes {len(low)}-dim actions but the data's are {action_dim}-dim; "
+            "pass the env the data was recorded in"
+        )
+    return {"action_low": low.tolist(), "action_high": high.tolist(), "fps": fps}
+
+
+def attach_env(info: SourceInfo, env: str | None, where) -> SourceInfo:
+    """``info`` with env id ``env`` (the ``env=`` import option; None: unchanged), whose action
+    space and frame rate fill in what the data does not record."""
+    if not env:
+        return info
+    facts = env_facts(env, info.action_dim, where)
+    info.env_id = env
+    if info.action_low is None or info.action_high is None or info.extra.get("action_bounds") == MINMAX:
+        info.action_low, info.action_high = facts["action_low"], facts["action_high"]
+        info.extra = {**info.extra, "action_bounds": f"the action space of {env}"}
+    if not info.fps and facts["fps"]:
+        info.fps = facts["fps"]
+    return info
+
+
+def info_from(meta: dict | None, action: np.ndarray, *, env: str | None = None, where="the imported data",
+              **found) -> SourceInfo:  # fmt: skip
+    """A SourceInfo from what a reader found in the files (``action``: (N, A), all of them;
+    ``fps`` None when they record none; optional recorded ``action_low``/``action_high``),
+    completed by an export's metadata, then by the env ``env`` (``attach_env``); failing
+    those, action bounds are the data's min/max and fps 10, each with a warning naming the
+    option that sets it."""
+    info = None
     if meta and "info" in meta:
         saved = SourceInfo.from_json(meta["info"])
         if all(getattr(saved, k) == found[k] for k in ("image_size", "action_dim", "proprio_dim")):
-            return saved
-    info = SourceInfo(**found)
-    if len(action):
-        info.action_low = np.asarray(action, np.float64).min(0).tolist()
-        info.action_high = np.asarray(action, np.float64).max(0).tolist()
-        info.extra = {**info.extra, "action_bounds": "min/max of the imported actions"}
-    else:
-        info.action_low, info.action_high = [-1.0] * found["action_dim"], [1.0] * found["action_dim"]
+            info = saved
+    if info is None:
+        info = SourceInfo(**{**found, "fps": float(found.get("fps") or 0.0)})
+    info = attach_env(info, env, where)
+    if info.action_low is None or info.action_high is None:
+        if len(action):
+            info.action_low = np.asarray(action, np.float64).min(0).tolist()
+            info.action_high = np.asarray(action, np.float64).max(0).tolist()
+            info.extra = {**info.extra, "action_bounds": MINMAX}
+            log.warning(
+                "%s records no action bounds: using the min/max of its actions; "
+                "pass env=<id> to take them from the env's action space", where,
+            )  # fmt: skip
+        else:
+            info.action_low, info.action_high = [-1.0] * info.action_dim, [1.0] * info.action_dim
+    if not info.fps:
+        info.fps = 10.0
+        log.warning("%s records no frame rate: assuming 10 fps; pass fps=<hz> (or env=<id>)", where)
     return info

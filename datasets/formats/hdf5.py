@@ -60,7 +60,7 @@ def _open(path: Path):
         raise DatasetError(f"{path} is not a readable HDF5 file ({e}); is it truncated?") from None
 
 
-def read(path: Path, fps: float | None = None) -> EpisodeSource:
+def read(path: Path, fps: float | None = None, env: str | None = None) -> EpisodeSource:
     with _open(path) as f:
         missing = [k for k in REQUIRED if k not in f]
         if missing:
@@ -89,8 +89,8 @@ def read(path: Path, fps: float | None = None) -> EpisodeSource:
         raise DatasetError(f"{path}: pixels must be (N, H, W, 3) uint8; got shape {pshape}")
     hw = pshape[1:3] if pshape[-1] == 3 else pshape[2:4]
     info = info_from(
-        meta, action, image_size=tuple(int(s) for s in hw), action_dim=action.shape[1],
-        proprio_dim=proprio.shape[1], state_names=[f"s{i}" for i in range(state.shape[1])], fps=float(fps or 10.0),
+        meta, action, env=env, where=path, image_size=tuple(int(s) for s in hw), action_dim=action.shape[1],
+        proprio_dim=proprio.shape[1], state_names=[f"s{i}" for i in range(state.shape[1])], fps=fps,
     )  # fmt: skip
     eps = (meta or {}).get("episodes") or [{"seed": -1, "factors": {}}] * len(lengths)
 
@@ -105,7 +105,7 @@ def read(path: Path, fps: float | None = None) -> EpisodeSource:
 
 
 def write(source: EpisodeSource, path: Path, progress: bool = True) -> Path:
-    from tqdm import tqdm
+    from worldjepa.progress import progress_bar
 
     h5py = _h5py()
     if path.exists():
@@ -124,7 +124,7 @@ def write(source: EpisodeSource, path: Path, progress: bool = True) -> Path:
             "is_success": f.create_dataset("is_success", (0,), bool, maxshape=(None,)),
         }  # fmt: skip
         n = 0
-        for ep in tqdm(source.episodes(), total=source.num_episodes, desc="export hdf5", unit="ep",
+        for ep in progress_bar(source.episodes(), total=source.num_episodes, desc="export hdf5", unit="ep",
                        disable=not progress):  # fmt: skip
             k = len(ep)
             for name, ds in cols.items():

@@ -29,6 +29,7 @@ from worldjepa.datasets.formats.common import (
     info_from,
     is_lossy,
     read_meta_file,
+    unpadded_size,
     write_meta_file,
 )
 from worldjepa.errors import DatasetError
@@ -81,7 +82,7 @@ def _parquet(files: list[Path], what: str):
         ) from None
 
 
-def read(path: Path, camera: str | None = None) -> EpisodeSource:
+def read(path: Path, camera: str | None = None, env: str | None = None) -> EpisodeSource:
     meta_info = _read_info(path)
     features = meta_info.get("features", {})
     fps = float(meta_info.get("fps") or 10)
@@ -114,8 +115,9 @@ def read(path: Path, camera: str | None = None) -> EpisodeSource:
     names = features[camera].get("names") or []
     hw = (shape[0], shape[1]) if names[:1] == ["height"] or shape[-1:] == [3] else (shape[1], shape[2])
     wj_meta = read_meta_file(path)
+    h, w = unpadded_size(wj_meta, hw)  # a lossy export of odd-sized frames padded them to even
     info = info_from(
-        wj_meta, action, image_size=tuple(int(s) for s in hw), action_dim=action.shape[1],
+        wj_meta, action, env=env, where=path, image_size=(h, w), action_dim=action.shape[1],
         proprio_dim=proprio.shape[1], state_names=[f"s{i}" for i in range(state.shape[1])], fps=fps,
     )  # fmt: skip
 
@@ -133,7 +135,7 @@ def read(path: Path, camera: str | None = None) -> EpisodeSource:
     def stream():
         for i, e in enumerate(ids):
             s = slice(int(bounds[i]), int(bounds[i + 1]))
-            frames = check_frames(frames_of(int(e), i, s.stop - s.start), path / camera)
+            frames = check_frames(frames_of(int(e), i, s.stop - s.start), path / camera)[:, :h, :w]
             em = episode_meta(wj_meta, i)
             yield Episode(
                 frames, action[s], proprio[s], state[s], success[s], seed=em["seed"], factors=em["factors"]
@@ -201,10 +203,10 @@ class _ImageFrames:
 def write(source: EpisodeSource, path: Path, lossy: bool = False, progress: bool = True) -> Path:
     import pyarrow as pa
     import pyarrow.parquet as pq
-    from tqdm import tqdm
 
     from worldjepa.datasets.formats.videofile import CODECS, VideoEncoder
     from worldjepa.datasets.stats import column_stats
+    from worldjepa.progress import progress_bar
 
     if (path / "meta").exists():
         raise DatasetError(f"{path} already holds a LeRobot dataset; export into an empty folder")
@@ -218,7 +220,7 @@ def write(source: EpisodeSource, path: Path, lossy: bool = False, progress: bool
     }
     episodes, metas, total = [], [], 0
     with VideoEncoder(video, fps, lossy) as enc:
-        for i, ep in enumerate(tqdm(source.episodes(), total=source.num_episodes, desc="export lerobot", unit="ep",
+        for i, ep in enumerate(progress_bar(source.episodes(), total=source.num_episodes, desc="export lerobot", unit="ep",
                                     disable=not progress)):  # fmt: skip
             n = len(ep)
             enc.add(ep.pixels)
@@ -257,6 +259,7 @@ def write(source: EpisodeSource, path: Path, lossy: bool = False, progress: bool
                   ("index", "int64"), ("task_index", "int64")):  # fmt: skip
         features[k] = {"dtype": dt, "shape": [1], "names": None}
     pix_fmt = CODECS[bool(lossy)][1]
+    h, w = enc.size or (h, w)  # as encoded: a lossy export pads odd sizes to even
     features[CAMERA] = {
         "dtype": "video", "shape": [h, w, 3], "names": ["height", "width", "channels"],
         "info": {"video.height": h, "video.width": w, "video.codec": "h264", "video.pix_fmt": pix_fmt,

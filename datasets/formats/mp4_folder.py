@@ -24,6 +24,7 @@ from worldjepa.datasets.formats.common import (
     info_from,
     is_lossy,
     read_meta_file,
+    unpadded_size,
     write_meta_file,
 )
 from worldjepa.datasets.formats.videofile import read_mp4, write_mp4
@@ -55,7 +56,7 @@ def _lowdim(video: Path) -> dict[str, np.ndarray]:
     return cols
 
 
-def read(path: Path, fps: float | None = None) -> EpisodeSource:
+def read(path: Path, fps: float | None = None, env: str | None = None) -> EpisodeSource:
     if not path.is_dir():
         raise DatasetError(f"{path} is not a folder of .mp4 files")
     videos = sorted(path.glob("*.mp4"))
@@ -68,17 +69,18 @@ def read(path: Path, fps: float | None = None) -> EpisodeSource:
         raise DatasetError(f"{path}: episodes have different action sizes {sorted(dims)}; they must agree")
     first = read_mp4(videos[0])
     meta = read_meta_file(path)
+    h, w = unpadded_size(meta, first.shape[1:3])  # a lossy export of odd-sized frames padded them
     proprio_dim = as_2d(cols[0]["proprio"], "proprio", videos[0]).shape[1] if "proprio" in cols[0] else 0
     state_dim = as_2d(cols[0]["state"], "state", videos[0]).shape[1] if "state" in cols[0] else 0
     info = info_from(
-        meta, np.concatenate(action), image_size=tuple(first.shape[1:3]), action_dim=dims.pop(),
+        meta, np.concatenate(action), env=env, where=path, image_size=(h, w), action_dim=dims.pop(),
         proprio_dim=proprio_dim, state_names=[f"s{i}" for i in range(state_dim)],
         fps=float(fps or _fps(videos[0])),
     )  # fmt: skip
 
     def stream():
         for i, (video, c, act) in enumerate(zip(videos, cols, action, strict=True)):
-            frames = check_frames(first if i == 0 else read_mp4(video), video)
+            frames = check_frames(first if i == 0 else read_mp4(video), video)[:, :h, :w]
             n = len(frames)
             if len(act) != n:
                 raise DatasetError(
@@ -108,13 +110,13 @@ def _fps(video: Path) -> float:
 
 
 def write(source: EpisodeSource, path: Path, lossy: bool = False, progress: bool = True) -> Path:
-    from tqdm import tqdm
+    from worldjepa.progress import progress_bar
 
     path.mkdir(parents=True, exist_ok=True)
     if any(path.glob("*.mp4")):
         raise DatasetError(f"{path} already holds .mp4 files; export into an empty folder")
     metas = []
-    for i, ep in enumerate(tqdm(source.episodes(), total=source.num_episodes, desc="export mp4", unit="ep",
+    for i, ep in enumerate(progress_bar(source.episodes(), total=source.num_episodes, desc="export mp4", unit="ep",
                                 disable=not progress)):  # fmt: skip
         stem = path / f"episode_{i:06d}"
         write_mp4(stem.with_suffix(".mp4"), ep.pixels, source.info.fps, lossy=lossy)

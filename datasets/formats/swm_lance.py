@@ -7,11 +7,20 @@
 
 in ``<folder>/<table>.lance`` (swm's ``data.lance``). Exports write PNG frames by default
 (lossless; swm's reader decodes them through PIL) or JPEG q95 with ``lossy=True``.
+
+Imports keep pixels, action, proprio, state and is_success; swm's ``observation`` (what it
+records for an env whose observation is not a dict) becomes proprio when there is no proprio
+column. Every other column (reward, terminated, id, goal, ...) is dropped with one warning
+each. swm 0.1.1 records no frame rate or action bounds: they come from the table's schema
+metadata when a writer put them there (``fps``, ``action_low``, ``action_high``, JSON; or our
+own export's), else from the env (``env=<id>``), else fps 10 and the actions' min/max, with
+a warning.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +28,12 @@ import numpy as np
 from worldjepa.datasets.formats.common import Episode, EpisodeSource, column_2d, export_meta, info_from
 from worldjepa.errors import DatasetError
 
+log = logging.getLogger(__name__)
+
 LOSSY = "JPEG quality 95, as stable-worldmodel writes (default: PNG, lossless)"
 META_KEY = b"worldjepa_meta"
 REQUIRED = ("episode_idx", "step_idx", "pixels", "action")
+KEPT = (*REQUIRED, "proprio", "state", "is_success")
 JPEG_MAGIC = b"\xff\xd8"
 
 
@@ -57,7 +69,37 @@ def _decode(blob: bytes, where: str) -> np.ndarray:
     return np.ascontiguousarray(img[..., :3]).astype(np.uint8)
 
 
-def read(path: Path, fps: float | None = None) -> EpisodeSource:
+def _schema_facts(metadata: dict, where, action_dim: int) -> dict:
+    """fps / action_low / action_high (action_dim,) from a table's schema metadata (JSON values)."""
+    facts = {}
+    for key in ("fps", "action_low", "action_high"):
+        raw = metadata.get(key.encode())
+        if raw is None:
+            continue
+        try:
+            facts[key] = json.loads(raw)
+        except ValueError:
+            raise DatasetError(f"{where}: schema metadata {key!r} is not JSON ({raw[:50]!r})") from None
+    if ("action_low" in facts) != ("action_high" in facts):
+        raise DatasetError(f"{where}: schema metadata holds only one of action_low / action_high")
+    for key in ("action_low", "action_high"):
+        if key in facts and np.shape(facts[key]) != (action_dim,):
+            raise DatasetError(
+                f"{where}: schema metadata {key} = {facts[key]!r} does not match the {action_dim}-dim actions"
+            )
+    return facts
+
+
+def _numeric(field) -> bool:
+    import pyarrow as pa
+
+    t = field.type
+    if pa.types.is_fixed_size_list(t) or pa.types.is_list(t) or pa.types.is_large_list(t):
+        t = t.value_type
+    return pa.types.is_floating(t) or pa.types.is_integer(t) or pa.types.is_boolean(t)
+
+
+def read(path: Path, fps: float | None = None, env: str | None = None) -> EpisodeSource:
     import lance
     import pyarrow as pa
 
@@ -78,7 +120,14 @@ def read(path: Path, fps: float | None = None) -> EpisodeSource:
     pixel_type = ds.schema.field("pixels").type
     if not (pa.types.is_binary(pixel_type) or pa.types.is_large_binary(pixel_type)):
         raise DatasetError(f"{table}: pixels must be encoded images (binary); got {pixel_type}")
-    low = [c for c in ("episode_idx", "action", "proprio", "state", "is_success") if c in names]
+    # swm records a non-dict env observation as `observation`: our proprio, unless it has one
+    proprio_col = "proprio" if "proprio" in names else "observation" if "observation" in names else None
+    if proprio_col == "observation" and not _numeric(ds.schema.field("observation")):
+        proprio_col = None
+    for name in names:
+        if name not in KEPT and name != proprio_col:
+            log.warning("%s: dropping column %r (worldjepa keeps %s)", table, name, ", ".join(KEPT))
+    low = [c for c in ("episode_idx", "action", proprio_col, "state", "is_success") if c and c in names]
     cols = ds.to_table(columns=low)
     n = cols.num_rows
     if n == 0:
@@ -91,7 +140,7 @@ def read(path: Path, fps: float | None = None) -> EpisodeSource:
     starts = np.flatnonzero(np.r_[True, np.diff(ep) != 0])
     bounds = np.r_[starts, n]
     action = column_2d(cols, "action", table)
-    proprio = column_2d(cols, "proprio", table) if "proprio" in low else np.zeros((n, 0), np.float32)
+    proprio = column_2d(cols, proprio_col, table) if proprio_col else np.zeros((n, 0), np.float32)
     state = column_2d(cols, "state", table) if "state" in low else np.zeros((n, 0), np.float32)
     success = (
         cols.column("is_success").to_numpy(zero_copy_only=False).astype(bool)
@@ -100,11 +149,13 @@ def read(path: Path, fps: float | None = None) -> EpisodeSource:
     )
     raw_meta = (ds.schema.metadata or {}).get(META_KEY)
     meta = json.loads(raw_meta) if raw_meta else None
+    facts = _schema_facts(ds.schema.metadata or {}, table, action.shape[1])
     first_blob = ds.take([0], columns=["pixels"]).column("pixels")[0].as_py()
     first = _decode(first_blob, str(table))
     info = info_from(
-        meta, action, image_size=tuple(first.shape[:2]), action_dim=action.shape[1], proprio_dim=proprio.shape[1],
-        state_names=[f"s{i}" for i in range(state.shape[1])], fps=float(fps or 10.0),
+        meta, action, env=env, where=table, image_size=tuple(first.shape[:2]), action_dim=action.shape[1],
+        proprio_dim=proprio.shape[1], state_names=[f"s{i}" for i in range(state.shape[1])],
+        fps=fps or facts.get("fps"), action_low=facts.get("action_low"), action_high=facts.get("action_high"),
     )  # fmt: skip
     eps = (meta or {}).get("episodes") or [{"seed": -1, "factors": {}}] * (len(bounds) - 1)
 
@@ -127,7 +178,8 @@ def write(source: EpisodeSource, path: Path, lossy: bool = False, progress: bool
     import imageio.v3 as iio
     import lance
     import pyarrow as pa
-    from tqdm import tqdm
+
+    from worldjepa.progress import progress_bar
 
     info = source.info
     target = path if path.suffix == ".lance" else path / "data.lance"
@@ -150,7 +202,7 @@ def write(source: EpisodeSource, path: Path, lossy: bool = False, progress: bool
         return pa.FixedSizeListArray.from_arrays(pa.array(np.asarray(x, np.float32).reshape(-1)), d)
 
     def batches():
-        for i, ep in enumerate(tqdm(source.episodes(), total=source.num_episodes, desc="export swm-lance",
+        for i, ep in enumerate(progress_bar(source.episodes(), total=source.num_episodes, desc="export swm-lance",
                                     unit="ep", disable=not progress)):  # fmt: skip
             n = len(ep)
             cols = [pa.array(np.full(n, i, np.int32)), pa.array(np.arange(n, dtype=np.int32)),

@@ -2,7 +2,9 @@
 
 Lossless (the default) is H.264 in RGB at qp 0 (``libx264rgb``): decoding returns the very
 bytes encoded. ``lossy=True`` is H.264 yuv420p at crf 23, what players and LeRobot's tools
-expect, ~10x smaller and not bit-exact.
+expect, ~10x smaller and not bit-exact; odd-sized frames are padded to even by one repeated
+row / column (``worldjepa.video.pad_to_even``), which an import crops off again
+(``common.unpadded_size``) when the export's metadata records the size.
 """
 
 from __future__ import annotations
@@ -33,15 +35,21 @@ class VideoEncoder:
         self._fps = Fraction(fps).limit_denominator(1001)
         self._stream = None
         self.frames = 0
+        self.size: tuple[int, int] | None = None  # (height, width) as encoded, once known
 
     def add(self, frames: np.ndarray) -> None:
         import av
 
+        from worldjepa.video import pad_to_even
+
         frames = np.ascontiguousarray(frames)
+        if not len(frames):
+            return
+        if self.pix_fmt == "yuv420p":
+            frames = [pad_to_even(f) for f in frames]
         if self._stream is None:
-            h, w = frames.shape[1:3]
-            if self.pix_fmt == "yuv420p" and (h % 2 or w % 2):
-                raise DatasetError(f"lossy mp4 needs even frame sizes; got {h}x{w} (export losslessly)")
+            h, w = frames[0].shape[:2]
+            self.size = (h, w)
             self._stream = self._container.add_stream(self.codec, rate=self._fps)
             self._stream.width, self._stream.height = w, h
             self._stream.pix_fmt = self.pix_fmt

@@ -12,7 +12,7 @@ from datasets_synth import HW, A, writer_kwargs
 from worldjepa.cli import main
 from worldjepa.datasets import DatasetWriter, open_dataset
 from worldjepa.datasets.formats import convert, detect_format, open_source
-from worldjepa.datasets.formats.videofile import write_mp4
+from worldjepa.datasets.formats.videofile import read_mp4, write_mp4
 from worldjepa.errors import ConfigError, DatasetError
 
 FORMATS = {"mp4": "vids", "hdf5": "data.h5", "swm-lance": "swm", "lerobot": "lerobot", "worldjepa": "copy"}
@@ -66,6 +66,22 @@ def test_lossy_export_is_explicit_close_and_flagged(toy_root, tmp_path, fmt):
     assert open_dataset(back).meta["extra"]["decoded_from_lossy"] is True
 
 
+@pytest.mark.parametrize("fmt", ["mp4", "lerobot"])
+def test_lossy_video_export_of_odd_sized_frames_pads_and_crops_back(tmp_path, fmt):
+    rng = np.random.default_rng(3)
+    root = tmp_path / "odd"
+    with DatasetWriter(root, **writer_kwargs(image_size=(15, 9))) as w:
+        for n in (5, 3):
+            w.add_episode(np.full((n, 15, 9, 3), 120, np.uint8), rng.normal(size=(n, A)),
+                          rng.normal(size=(n, 3)), rng.normal(size=(n, 2)), np.zeros(n, bool), seed=n, factors={})  # fmt: skip
+    exported = convert(root, tmp_path / "out", dst_format=fmt, lossy=True, progress=False)
+    video = next(exported.rglob("*.mp4"))
+    assert read_mp4(video).shape[1:3] == (16, 10)  # yuv420p holds even sizes only
+    back = open_dataset(convert(exported, tmp_path / "back", progress=False))
+    assert back.image_size == (15, 9) and back.meta["env_id"] == "Toy-v0"
+    assert np.abs(back.read_episode(1)["pixels"].astype(int) - 120).max() <= 3
+
+
 def test_lossy_on_a_lossless_only_format_is_refused(toy_root, tmp_path):
     with pytest.raises(ConfigError, match="hdf5 is always lossless"):
         convert(toy_root, tmp_path / "x.h5", dst_format="hdf5", lossy=True, progress=False)
@@ -105,8 +121,9 @@ def test_import_swm_style_hdf5(tmp_path):
     assert np.array_equal(ds.read_episode(2)["pixels"], pixels[9:])
 
 
-def _swm_table(path, frames_per_episode, blob=None, episode_order=None):
-    """A table shaped like stable-worldmodel's World.collect output (JPEG q95 pixels)."""
+def _swm_table(path, frames_per_episode, blob=None, episode_order=None, extra=None, metadata=None):
+    """A table shaped like stable-worldmodel's World.collect output (JPEG q95 pixels);
+    ``extra``: {name: (N, D) float array} more columns; ``metadata``: schema metadata."""
     import imageio.v3 as iio
     import lance
     import pyarrow as pa
@@ -124,6 +141,12 @@ def _swm_table(path, frames_per_episode, blob=None, episode_order=None):
         "episode_idx": pa.array(rows["episode_idx"], pa.int32()), "step_idx": pa.array(rows["step_idx"], pa.int32()),
         "pixels": pa.array(rows["pixels"], pa.binary()), "action": pa.array(rows["action"], pa.list_(pa.float32(), 2)),
     })  # fmt: skip
+    for name, x in (extra or {}).items():
+        x = np.asarray(x, np.float32)
+        column = pa.FixedSizeListArray.from_arrays(pa.array(x.reshape(-1)), x.shape[1])
+        table = table.append_column(name, column)
+    if metadata:
+        table = table.replace_schema_metadata(metadata)
     lance.write_dataset(table, str(path))
     return path
 
@@ -138,6 +161,72 @@ def test_import_swm_lance_jpeg(tmp_path):
     ep = ds.read_episode(1)
     assert np.abs(ep["pixels"].astype(int) - 80).max() <= 2  # JPEG of a flat colour: near exact
     assert ep["action"][:, 1].tolist() == list(range(6))
+
+
+SWM_FRAMES = [np.full((n, 16, 16, 3), 40 * (e + 1), np.uint8) for e, n in enumerate((4, 6))]
+ENV = "worldjepa/TwoRoom-v0"  # 2-dim actions in [-1, 1], 20 steps a second
+
+
+def test_import_swm_observation_becomes_proprio_and_dropped_columns_warn_once(tmp_path, caplog):
+    obs = np.arange(10 * 3, dtype=np.float32).reshape(10, 3)
+    extra = {"observation": obs, "reward": np.zeros((10, 1)), "terminated": np.zeros((10, 1))}
+    _swm_table(tmp_path / "swm" / "data.lance", SWM_FRAMES, extra=extra)
+    with caplog.at_level("WARNING", logger="worldjepa.datasets.formats"):
+        ds = open_dataset(convert(tmp_path / "swm", tmp_path / "imported", progress=False))
+    assert ds.proprio_dim == 3
+    np.testing.assert_array_equal(ds.read_episode(1)["proprio"], obs[4:])
+    messages = [r.getMessage() for r in caplog.records]
+    for col in ("reward", "terminated"):
+        assert sum(f"dropping column '{col}'" in m for m in messages) == 1, messages
+    assert not any("'observation'" in m for m in messages)
+    assert any("no action bounds" in m and "env=<id>" in m for m in messages)  # the fallbacks say
+    assert any("no frame rate" in m and "fps=<hz>" in m for m in messages)  # which option sets them
+    assert ds.meta["fps"] == 10 and ds.meta["extra"]["action_bounds"] == "min/max of the imported actions"
+    # with a proprio column, observation is one more dropped column
+    extra = {"proprio": obs[:, :2], "observation": obs}
+    _swm_table(tmp_path / "swm2" / "data.lance", SWM_FRAMES, extra=extra)
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="worldjepa.datasets.formats"):
+        assert open_source(tmp_path / "swm2").info.proprio_dim == 2
+    assert sum("dropping column 'observation'" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_import_swm_takes_fps_and_action_bounds_from_metadata_then_the_env(tmp_path, caplog):
+    meta = {"fps": "15", "action_low": "[-2, -3]", "action_high": "[2, 3]"}
+    _swm_table(tmp_path / "a" / "data.lance", SWM_FRAMES, metadata=meta)
+    with caplog.at_level("WARNING", logger="worldjepa.datasets.formats"):
+        info = open_source(tmp_path / "a").info
+    assert info.fps == 15 and info.action_low == [-2, -3] and info.action_high == [2, 3]
+    assert not caplog.records
+    _swm_table(tmp_path / "b" / "data.lance", SWM_FRAMES)
+    with caplog.at_level("WARNING", logger="worldjepa.datasets.formats"):
+        ds = open_dataset(convert(tmp_path / "b", tmp_path / "imported", env=ENV, progress=False))
+    assert not caplog.records
+    m = ds.meta
+    assert (m["env_id"], m["fps"], m["action_low"], m["action_high"]) == (ENV, 20, [-1, -1], [1, 1])
+    assert m["extra"]["action_bounds"] == f"the action space of {ENV}"
+    assert open_source(tmp_path / "b", fps=12, env=ENV).info.fps == 12  # fps= wins over the env
+    with pytest.raises(DatasetError, match="Cube-v0 takes 4-dim actions but the data's are 2-dim"):
+        open_source(tmp_path / "b", env="worldjepa/Cube-v0")
+    one_dim = {"action_low": "[-1]", "action_high": "[1]"}
+    _swm_table(tmp_path / "c" / "data.lance", SWM_FRAMES, metadata=one_dim)
+    with pytest.raises(DatasetError, match="does not match the 2-dim actions"):
+        open_source(tmp_path / "c")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_env_option_attaches_an_env_id_on_import_from_every_format(textured_root, tmp_path, fmt):
+    exported = convert(textured_root, tmp_path / FORMATS[fmt], dst_format=fmt, progress=False)
+    ds = open_dataset(convert(exported, tmp_path / "back", env=ENV, progress=False))
+    assert ds.meta["env_id"] == ENV
+    src = open_dataset(textured_root).meta  # what the export recorded is kept
+    assert (ds.meta["action_low"], ds.meta["fps"]) == (src["action_low"], src["fps"])
+
+
+def test_cli_import_with_env(tmp_path):
+    _swm_table(tmp_path / "swm" / "data.lance", SWM_FRAMES)
+    assert main(["data", "import", str(tmp_path / "swm"), str(tmp_path / "d"), f"env={ENV}"]) == 0
+    assert open_dataset(tmp_path / "d").meta["env_id"] == ENV
 
 
 def test_import_lerobot_without_worldjepa_metadata(textured_root, tmp_path):

@@ -4,7 +4,7 @@ import json
 
 import imageio.v2 as imageio
 import numpy as np
-from datasets_synth import HW
+from datasets_synth import HW, writer_kwargs
 
 from worldjepa.cli import main
 from worldjepa.datasets import open_dataset
@@ -51,3 +51,15 @@ def test_preview_command_writes_a_video(toy_root, tmp_path):
     frames = imageio.mimread(out)
     assert len(frames) == 20  # as long as the longest episode
     assert frames[0].shape[:2] == (2 * HW + 2, 2 * HW + 2)  # a 2 x 2 grid with a 2 px gap
+
+
+def test_preview_mp4_of_odd_sized_frames(tmp_path):
+    from worldjepa.datasets import DatasetWriter
+
+    root = tmp_path / "odd"
+    with DatasetWriter(root, **writer_kwargs(image_size=(15, 9))) as w:
+        w.add_episode(np.zeros((4, 15, 9, 3), np.uint8), np.zeros((4, 2)), np.zeros((4, 3)), np.zeros((4, 2)),
+                      np.zeros(4, bool), seed=0, factors={})  # fmt: skip
+    out = tmp_path / "grid.mp4"
+    assert main(["data", "preview", str(root), f"out={out}", "episodes=1", "scale=1"]) == 0
+    assert imageio.mimread(out)[0].shape[:2] == (16, 10)  # padded to even for H.264 yuv420p

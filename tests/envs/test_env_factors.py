@@ -75,6 +75,8 @@ def test_resolve_overrides_and_errors():
         space.resolve({"mass": -1.0}, rng)
     with pytest.raises(EnvError, match="unknown factor split"):
         space.resolve("test", rng)
+    with pytest.raises(EnvError, match=r"factors must be a .* got list \[1.0, 2.0\] \(factors: mass, rgb\)"):
+        space.resolve([1.0, 2.0], rng)
 
 
 def test_resolve_stream_does_not_depend_on_overrides():

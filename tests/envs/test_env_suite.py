@@ -208,8 +208,21 @@ def test_invalid_options_raise_named_errors(env):
         env.reset(options={"factors": {"nope": 1.0}})
     with pytest.raises(EnvError, match="state"):
         env.reset(options={"state": [0.0]})
+    with pytest.raises(EnvError, match=r"factors must be a \{name: value\} dict, a split name"):
+        env.reset(options={"factors": [0.5, 1.0]})
+    with pytest.raises(EnvError, match="reset options must be a dict"):
+        env.reset(options=["factors"])
     with pytest.raises(EnvError, match="image_size"):
         make_env(env.spec.id, image_size=3)
+
+
+def test_invalid_actions_raise_named_errors(env):
+    env.reset(seed=0)
+    a = env.action_space.shape[0]
+    for bad in ([np.nan] * a, [np.inf] * a, [0.0] * (a + 1), "left"):
+        with pytest.raises(EnvError, match=rf"action must be a finite array of shape \({a},\)"):
+            env.step(bad)
+    env.step(np.zeros((1, a)))  # any shape holding A numbers
 
 
 def test_expert_reaches_goals_far_more_often_than_random(env):

@@ -63,3 +63,20 @@ def test_pixels_are_a_fixed_function_of_the_latent(env):
     assert np.allclose(centre, [x, y], atol=0.08)
     with pytest.raises(EnvError, match="shape"):
         env.reset(options={"state": [1.0, 2.0]})
+
+
+def test_invalid_options_and_actions_raise_named_errors(env):
+    with pytest.raises(EnvError, match="factors must be a"):
+        env.reset(options={"factors": [1.0]})
+    with pytest.raises(EnvError, match="unknown factor 'mass'"):
+        env.reset(options={"factors": {"mass": 1.0}})
+    with pytest.raises(EnvError, match="reset options must be a dict"):
+        env.reset(options="train")
+    with pytest.raises(EnvError, match=r"unknown reset option\(s\) \['goal'\]"):
+        env.reset(options={"goal": [0.0, 0.0]})
+    with pytest.raises(EnvError, match="reset option 'state' must be a finite array"):
+        env.reset(options={"state": [np.nan, 0.0, 0.0, 0.0]})
+    env.reset(seed=0, options={"factors": "train"})  # a split: nothing to draw, accepted
+    for bad in ([np.nan, 0.0], [0.0, np.inf], [0.0, 0.0, 0.0], "up"):
+        with pytest.raises(EnvError, match=r"action must be a finite array of shape \(2,\)"):
+            env.step(bad)

@@ -94,6 +94,40 @@ def test_eval_reports_every_policy(run):
     assert frame.shape[1] > 2 * frame.shape[0] + frame.shape[0]
 
 
+def test_eval_video_at_the_default_64px(tmp_path):
+    """64 px frames make a 933 px wide video (agent | goal | plot): odd, which yuv420p cannot hold."""
+    data, out = tmp_path / "data", tmp_path / "run"
+    assert main(["collect", "episodes=3", f"out={data}"]) == 0  # the default image_size
+    train = ["train", f"data.path={data}", f"out={out}", "data.batch_size=4", "data.val_fraction=0",
+             "steps=2", "log_every=1", "val_every=0", "ckpt_every=2", "loss.num_proj=16", *TINY_MODEL]  # fmt: skip
+    assert main(train) == 0
+    assert json.loads((out / "checkpoint" / "preprocess.json").read_text())["image_size"] == [64, 64]
+    args = ["eval", f"checkpoint={out}", "protocol=task", "episodes=2", "budget=4", "policies=[mpc,noop]",
+            "planner.num_samples=4", "planner.num_iters=1", "planner.num_elites=2", "video=true"]  # fmt: skip
+    assert main(args) == 0
+    res = json.loads((out / "eval" / "results.json").read_text())
+    assert [s["policy"] for s in res["summary"]] == ["mpc", "noop"]
+    videos = sorted((out / "eval" / "videos").glob("*.mp4"))
+    assert len(videos) == 2
+    clip = imageio.v3.imread(videos[0], plugin="pyav")
+    assert clip.shape[0] == 5 and clip.shape[1] == 256 and clip.shape[2] == 934  # 933 padded to even
+
+
+def test_results_are_written_before_any_video(run, tmp_path, monkeypatch):
+    import worldjepa.evaluation.video as video
+
+    def broken(path, *args, **kwargs):
+        raise RuntimeError("no encoder")
+
+    _, _, out, _, _ = run
+    monkeypatch.setattr(video, "write_episode_video", broken)
+    args = ["eval", f"checkpoint={out}", "episodes=2", "budget=3", "policies=[noop]", "video=true",
+            f"out={tmp_path}"]  # fmt: skip
+    with pytest.raises(RuntimeError, match="no encoder"):
+        main(args)
+    assert json.loads((tmp_path / "results.json").read_text())["summary"][0]["policy"] == "noop"
+
+
 def test_checkpoint_from_another_model_is_named(run, tmp_path):
     from worldjepa.checkpoint import load_checkpoint
 

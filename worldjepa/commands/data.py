@@ -46,6 +46,9 @@ class DataCommandConfig(Validated):
     to: str = opt("worldjepa", "export/convert: the destination format", choices=FORMATS[1:])
     lossy: bool = opt(False, "export: mp4/lerobot H.264 yuv420p, swm-lance JPEG q95 (default: lossless)")
     camera: str | None = opt(None, "import lerobot: which camera feature (default: the first)")
+    env: str | None = opt(
+        None, "import/convert: the env the data was recorded in (its env_id), so it can be evaluated"
+    )
 
 
 def _one_path(cfg, sub: str) -> str:
@@ -119,7 +122,8 @@ def _convert_with(src_fmt: str | None, dst_fmt: str | None, sub: str):
         from worldjepa.paths import writable_parent
 
         src, dst = _two_paths(cfg, sub)
-        options = {k: v for k, v in (("camera", cfg.camera), ("fps", cfg.fps)) if v is not None}
+        given = (("camera", cfg.camera), ("fps", cfg.fps), ("env", cfg.env))
+        options = {k: v for k, v in given if v is not None}
         writable_parent(dst, "destination")
         out = convert(src, dst, src_format=src_fmt or cfg.source, dst_format=dst_fmt or cfg.to,
                       lossy=cfg.lossy, **options)  # fmt: skip

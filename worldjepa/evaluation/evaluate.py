@@ -92,7 +92,6 @@ PROTOCOLS.register("task")(_env_tasks)
 def evaluate(cfg: EvalConfig) -> dict:
     """Run every policy on the same tasks; print the table; write results.json (+ videos)."""
     import numpy as np
-    from tqdm import tqdm
 
     from worldjepa.checkpoint import load_checkpoint_and_data
     from worldjepa.config import validate
@@ -103,6 +102,7 @@ def evaluate(cfg: EvalConfig) -> dict:
     from worldjepa.evaluation.runner import run_episodes
     from worldjepa.evaluation.video import write_episode_video
     from worldjepa.paths import writable_dir
+    from worldjepa.progress import progress_bar
 
     validate(cfg)  # unknown names and bad numbers fail before any work
     device = resolve_device(cfg.device)
@@ -128,7 +128,7 @@ def evaluate(cfg: EvalConfig) -> dict:
     envs = [make() for _ in tasks]
     low, high = pre["action_low"], pre["action_high"]
 
-    summaries, per_episode = [], {}
+    summaries, per_episode, clips = [], {}, []  # clips: what the videos need, written after results.json
     try:
         for name in cfg.policies:
             policy = EVAL_POLICIES.get(name)(
@@ -136,7 +136,7 @@ def evaluate(cfg: EvalConfig) -> dict:
                 device=device, envs=envs,
             )  # fmt: skip
             t0 = time.perf_counter()
-            with tqdm(total=cfg.budget, desc=f"eval {name} ({len(tasks)} envs)", unit="step") as bar:
+            with progress_bar(total=cfg.budget, desc=f"eval {name} ({len(tasks)} envs)", unit="step") as bar:
                 record = cfg.video and name == cfg.policies[0]
                 results, act_time = run_episodes(
                     envs, tasks, policy, cfg.budget, record_frames=record, progress=bar
@@ -149,13 +149,10 @@ def evaluate(cfg: EvalConfig) -> dict:
             if record:
                 traces = getattr(policy, "distances", None)  # MPC's latent distances to the goal
                 for i, (task, r) in enumerate(list(zip(tasks, results, strict=True))[: cfg.video_max]):
-                    write_episode_video(
-                        out / "videos" / f"{name}_ep{task.episode_idx:05d}.mp4",
-                        r.frames,
-                        task.goal_pixels,
-                        r.steps_to_success,
-                        distances=traces and {k: [(s, d[i]) for s, d in v] for k, v in traces.items()},
-                    )
+                    clips.append((
+                        out / "videos" / f"{name}_ep{task.episode_idx:05d}.mp4", r.frames, task.goal_pixels,
+                        r.steps_to_success, traces and {k: [(s, d[i]) for s, d in v] for k, v in traces.items()},
+                    ))  # fmt: skip
     finally:
         for env in envs:
             env.close()
@@ -186,4 +183,8 @@ def evaluate(cfg: EvalConfig) -> dict:
     }
     path = write_results(out, payload)
     log.info("wrote %s", path)
+    for video, frames, goal, success_at, distances in clips:  # after results.json: a video can't lose it
+        write_episode_video(video, frames, goal, success_at, distances=distances)
+    if clips:
+        log.info("wrote %d videos to %s", len(clips), out / "videos")
     return payload

@@ -89,12 +89,12 @@ def extract(
     """Features of ``rows`` -> {feature name: (N, frames * F) float32}: each row's own features
     followed by those of the rows ``gap``, 2*gap, ... steps earlier (same episode; the caller
     starts rows late enough). Each distinct frame is read and encoded once, in batches."""
-    from tqdm import tqdm
+    from worldjepa.progress import progress_bar
 
     offsets = [rows - j * gap for j in range(frames)]
     uniq = np.unique(np.concatenate(offsets))
     parts: dict[str, list[np.ndarray]] = {name: [] for name in fns}
-    for i in tqdm(range(0, len(uniq), batch_size), desc=desc, unit="batch", leave=False):
+    for i in progress_bar(range(0, len(uniq), batch_size), desc=desc, unit="batch", leave=False):
         batch = ds.take_frames(uniq[i : i + batch_size])
         for name, fn in fns.items():
             parts[name].append(fn(batch))

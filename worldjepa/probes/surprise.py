@@ -88,7 +88,6 @@ def run_surprise(cfg: SurpriseConfig) -> dict:
     """Replay, inject, score; print the AUC table; write results.json, table.md and curves.png."""
     import torch
     from einops import rearrange
-    from tqdm import tqdm
 
     from worldjepa.checkpoint import load_checkpoint_and_data
     from worldjepa.config import validate
@@ -98,6 +97,7 @@ def run_surprise(cfg: SurpriseConfig) -> dict:
     from worldjepa.evaluation.stats import paired_auc_interval, roc_auc
     from worldjepa.paths import writable_dir
     from worldjepa.probes.violations import VIOLATIONS
+    from worldjepa.progress import progress_bar
 
     validate(cfg)
     device = resolve_device(cfg.device)
@@ -126,7 +126,7 @@ def run_surprise(cfg: SurpriseConfig) -> dict:
     curves = {n: {o: [] for o in CURVE_OFFSETS} for n in names}
     examples = {}
     try:
-        for ep in tqdm(chosen, desc="surprise", unit="episode"):
+        for ep in progress_bar(chosen, desc="surprise", unit="episode"):
             rec = ds.read_episode(ep, columns=["state", "action"])
             blocks_n = len(rec["action"]) // fs
             event = min(max(num_hist, round(cfg.event * blocks_n)), blocks_n - cfg.window)

@@ -80,7 +80,6 @@ def make_model(cfg: TrainConfig, ds):
 def train(cfg: TrainConfig) -> Path:
     """Train and return the checkpoint directory (``<out>/checkpoint``)."""
     import torch
-    from tqdm import tqdm
 
     from worldjepa.checkpoint import (
         has_training_state,
@@ -94,6 +93,7 @@ def train(cfg: TrainConfig) -> Path:
     from worldjepa.devices import resolve_device
     from worldjepa.metrics import effective_rank
     from worldjepa.paths import writable_dir
+    from worldjepa.progress import progress_bar
 
     validate_config(cfg)  # also when the caller edited the dataclass after building it
     device = resolve_device(cfg.device)
@@ -181,7 +181,7 @@ def train(cfg: TrainConfig) -> Path:
     )
     t_start = time.perf_counter()
     t_log, step = t_start, start_step
-    bar = tqdm(total=cfg.steps, initial=start_step, desc="train", unit="step")
+    bar = progress_bar(total=cfg.steps, initial=start_step, desc="train", unit="step")
     try:
         model.train()
         for step in range(start_step, cfg.steps):
