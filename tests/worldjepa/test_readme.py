@@ -109,7 +109,8 @@ def test_every_readme_command_and_python_example_runs(tmp_path, monkeypatch, cap
 def inline_commands() -> list[str]:
     text = re.sub(r"```.*?```", "", README.read_text(), flags=re.S)
     spans = re.findall(r"`(worldjepa [^`]+)`", text)
-    return [s for s in spans if "<" not in s and "..." not in s and "|" not in s]
+    runnable = [s for s in spans if "<" not in s and "..." not in s and "|" not in s]
+    return [s for s in runnable if not s.split()[1].endswith(":")]  # not a quoted error message
 
 
 @pytest.mark.parametrize("span", inline_commands())
@@ -119,8 +120,7 @@ def test_inline_readme_commands_compose(span):
     from worldjepa.config import compose
 
     argv = shlex.split(span)[1:]
-    if argv[0] not in COMMANDS:
-        pytest.skip(f"not a command: {span}")
+    assert argv[0] in COMMANDS, span
     overrides, _ = parse_args(COMMANDS[argv[0]], [a for a in argv[1:] if a not in ("--help", "--cfg", "-m")])
     compose(argv[0], [o for o in overrides if "," not in o or "[" in o])  # sweep values compose one by one
 
@@ -131,4 +131,6 @@ def test_the_usage_example_runs(tmp_path, monkeypatch, capsys):
     example = re.search(r"`(worldjepa train [^`]+)`", USAGE).group(1)
     assert "data=data/tworoom" in example
     assert main(tiny(["collect", "out=data/tworoom"])) == 0
-    assert main([*tiny(shlex.split(example)[1:]), "out=runs/usage"]) == 0
+    # small for any encoder; float32: bf16 autocast makes the ViT ~50x slower on CPUs without AMX
+    small = ["steps=2", "data.batch_size=4", "loss.num_proj=16", "val_every=2", "amp=none", "out=runs/usage"]
+    assert main([*shlex.split(example)[1:], *small]) == 0

@@ -51,7 +51,7 @@ class TrainConfig(Validated):
     out: str = opt("runs/tworoom", "run directory: checkpoint/, metrics.csv, training_curves.png")
     resume: bool = opt(False, "continue the run in out (or pass --resume)")
     log_every: int = opt(25, "steps between metrics.csv rows", ge=1)
-    val_every: int = opt(250, "steps between held-out validations", ge=1)
+    val_every: int = opt(250, "steps between held-out validations; 0: never", ge=0)
     ckpt_every: int = opt(500, "steps between checkpoints", ge=1)
     val_batches: int = opt(4, "held-out batches per validation", ge=1)
     max_minutes: float = opt(0.0, "stop early (with a checkpoint) after this wall time; 0: no limit", ge=0)

@@ -215,7 +215,7 @@ def train(cfg: TrainConfig) -> Path:
                 if "idm_loss" in out_t:
                     row["idm_loss"] = out_t["idm_loss"].item()
                 t_log = now
-                if val_batches and (done % cfg.val_every == 0 or done == cfg.steps):
+                if val_batches and cfg.val_every and (done % cfg.val_every == 0 or done == cfg.steps):
                     row.update(validate(model, val_batches, device))
                     model.train()
                 logger.log(row)
