@@ -5,21 +5,12 @@ import json
 
 import numpy as np
 import pytest
+from tiny_run import TINY_MODEL
 
 from worldjepa.cli import main
 from worldjepa.collection import CollectConfig, collect
 from worldjepa.datasets import open_dataset
 
-TINY_MODEL = [
-    "+model.encoder_kwargs.channels=[8,16,16,16]",
-    "+model.encoder_kwargs.bottleneck=8",
-    "model.feature_dim=32",
-    "model.latent_dim=16",
-    "model.projector_hidden=32",
-    "model.predictor_dim=32",
-    "model.predictor_depth=1",
-    "model.predictor_heads=2",
-]
 SMALL_PLANNER = ["planner.num_samples=8", "planner.num_iters=2", "planner.num_elites=2"]
 
 
