@@ -5,7 +5,7 @@ action parameterisation (free per-step actions, or one action held per block).
 
 Runs `worldjepa eval` (MPC only; baselines do not depend on these settings) for each variant
 on the same held-out tasks and seed, and prints one row per variant. This is the measurement
-behind configs/eval.yaml's defaults. ``--only`` keeps the variants whose name contains it.
+behind worldjepa eval's defaults (worldjepa.planners.config). ``--only`` keeps the variants whose name contains it.
 """
 
 from __future__ import annotations
