@@ -140,9 +140,21 @@ class MujocoGoalEnv(Env, EzPickle):
         return self._render(self.data)
 
     def close(self) -> None:
-        if self._renderer is not None:
-            self._renderer.close()
+        renderer = getattr(self, "_renderer", None)
+        if renderer is not None:
+            # mujoco < 4 frees a renderer's GL objects in whichever GL context is current: make
+            # its own current first, or closing (or recompiling) one env garbles another's frames.
+            gl = getattr(renderer, "_gl_context", None)
+            if gl is not None:
+                gl.make_current()
+            renderer.close()
             self._renderer = None
+
+    def __del__(self) -> None:
+        try:  # an env dropped without close() frees its renderer the same way
+            self.close()
+        except Exception:  # interpreter shutdown: GL may already be gone
+            pass
 
     # ------------------------------------------------------------ evaluator API
     @property

@@ -1,5 +1,6 @@
 """TwoRoomEnv: gym API compliance, determinism, pickling, factors that really act, errors."""
 
+import gc
 import json
 import pickle
 import subprocess
@@ -135,6 +136,21 @@ def test_door_lets_agent_through_only_where_it_is(env, door):
 
     assert pushed_from(door)[0] > 0.3  # through the door
     assert pushed_from(-door)[0] < -0.1  # stopped by the wall (x = -0.05 - radius)
+
+
+def test_closing_or_dropping_another_env_leaves_these_frames_intact(env):
+    """mujoco < 4 (what Python 3.10 gets) frees a renderer in whichever GL context is current."""
+    state = {"state": [-0.5, 0.5, 0, 0], "goal": [0.5, 0.5]}
+    ref = env.reset(seed=0, options={**state, "factors": "default"})[0]["pixels"]
+    for drop in (lambda e: e.close(), lambda e: None):  # closed, or just garbage-collected
+        other = TwoRoomEnv(image_size=16, factor_split="ood")
+        other.reset(seed=0)
+        env.reset(seed=0, options={"factors": "ood"})  # door_width is compiled: a new renderer
+        drop(other)
+        del other
+        gc.collect()
+        after = env.reset(seed=0, options={**state, "factors": "default"})[0]["pixels"]
+        np.testing.assert_array_equal(after, ref)
 
 
 def test_render_state_does_not_disturb_simulation(env):
