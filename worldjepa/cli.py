@@ -29,9 +29,16 @@ runs every combination (one output directory per job).
 """
 
 
+FLAGS = ("--cfg", "--resume", "-m", "--multirun", "-h", "--help")
+
+
 def parse_args(spec: Command, rest: list[str]) -> tuple[list[str], dict[str, bool]]:
     """argv after the command -> (Hydra overrides, flags {cfg, multirun}). Bare arguments fill
     ``spec.positional`` keys in order; a key ending in '...' takes every remaining one (a list)."""
+    import difflib
+
+    from worldjepa.errors import ConfigError
+
     overrides, flags, bare = [], {"cfg": False, "multirun": False}, []
     for arg in rest:
         if arg == "--cfg":
@@ -40,11 +47,19 @@ def parse_args(spec: Command, rest: list[str]) -> tuple[list[str], dict[str, boo
             flags["multirun"] = True
         elif arg == "--resume":
             overrides.append("resume=true")
-        elif "=" not in arg and not arg.startswith("-") and spec.positional:
+        elif arg.startswith("-") and "=" not in arg:
+            close = difflib.get_close_matches(arg, FLAGS, n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            raise ConfigError(f"unknown flag '{arg}'; {hint}flags: --cfg, --resume, -m, --help")
+        elif "=" not in arg and not arg.startswith("~"):
             bare.append(arg)
         else:
             overrides.append(arg)
     keys = spec.positional.split(",") if spec.positional else []
+    takes_rest = bool(keys) and keys[-1].endswith("...")
+    if len(bare) > len(keys) and not takes_rest:
+        what = f"{len(keys)} bare argument ({keys[0]})" if keys else "no bare arguments, only key=value"
+        raise ConfigError(f"worldjepa {spec.module} takes {what}; got {len(bare)}: {' '.join(bare)}")
     for i, key in enumerate(keys):
         if key.endswith("..."):
             values = bare[i:]
@@ -53,8 +68,6 @@ def parse_args(spec: Command, rest: list[str]) -> tuple[list[str], dict[str, boo
             break
         if i < len(bare):
             overrides.append(f"{key}={_quote(bare[i])}")
-    if len(bare) > len(keys):
-        overrides.extend(bare[len(keys) :])  # Hydra names them in its error
     return overrides, flags
 
 
@@ -87,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
 
             overrides, _ = parse_args(spec, [a for a in argv[1:] if a not in ("-h", "--help")])
             cls = config_class(command)
-            current = compose(command, overrides) if overrides else None  # `planner=mppi --help`
+            current = compose(command, overrides)  # presets and `planner=mppi --help` show
             print(
                 format_help(
                     command, spec.help, cls, spec.positional, sweeps=command in OUT_KEYS, current=current
@@ -131,8 +144,12 @@ def one_line(exc: BaseException) -> str:
 
 def _setup_logging() -> None:
     import logging
+    import warnings
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    logging.getLogger("OpenGL").setLevel(logging.WARNING)  # "No OpenGL_accelerate module loaded"
+    # Our subprocesses (ffmpeg, forkserver workers) exec at once: Lance's fork warning does not apply.
+    warnings.filterwarnings("ignore", message="lance is not fork-safe")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from worldjepa.config.fields import Invalid, Validated, opt
+from worldjepa.config.fields import Invalid, Validated, opt, path_opt
 from worldjepa.errors import ConfigError, DatasetError
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ class CollectConfig(Validated):
     policy_kwargs: dict[str, Any] = opt({}, "policy arguments, e.g. policy_kwargs={noise:0.3}")
     factors: str = opt("default", "factor split per episode: default | train | ood | [<split>+]ood-<kind>")
     seed: int = opt(0, "seed of the episodes (their starts, factors and policy noise)", ge=0)
-    out: str = opt("data/tworoom", "dataset directory (or s3:// prefix)")
+    out: str = path_opt("data/tworoom", "dataset directory (or s3:// prefix)")
     commit_every: int = opt(20, "episodes per atomic Lance commit; a crash loses at most these", ge=1)
     mode: str = opt(
         "create",

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from worldjepa.config.fields import Validated, opt
+from worldjepa.config.fields import Validated, opt, path_opt
 
 FORMATS = ("auto", "worldjepa", "mp4", "hdf5", "lerobot", "swm-lance")
 
@@ -30,7 +30,7 @@ class DataCommandConfig(Validated):
     subcommand: str = opt("inspect", "what to do (given bare, first)", choices=lambda: list(SUBCOMMANDS))
     paths: list[str] = opt([], "dataset paths (given bare after the subcommand)")
     json: bool = opt(False, "inspect: print the summary as JSON")
-    out: str | None = opt(
+    out: str | None = path_opt(
         None, "preview: .mp4/.gif (default <path>_preview.mp4) | merge: new dataset | split: folder"
     )
     episodes: int = opt(9, "preview: episodes in the grid, drawn at random with seed", ge=1)

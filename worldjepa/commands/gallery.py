@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from worldjepa.config.fields import Validated, opt
+from worldjepa.config.fields import Validated, opt, path_opt
 
 
 @dataclass
@@ -10,7 +10,7 @@ class GalleryConfig(Validated):
     env: str = opt("all", "an env id, or all (the planning suite)")
     image_size: int = opt(96, "frame size in pixels", ge=8, le=1024)
     seed: int = opt(0, "which sampled scene", ge=0)
-    out: str = opt("gallery", "folder for the PNG strips")
+    out: str = path_opt("gallery", "folder for the PNG strips")
 
 
 def main(cfg: GalleryConfig) -> int:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from worldjepa.collection import CollectConfig
-from worldjepa.config.fields import Validated, opt
+from worldjepa.config.fields import Validated, opt, path_opt
 from worldjepa.evaluation.evaluate import EvalConfig
 from worldjepa.training.config import TrainConfig
 
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class QuickstartConfig(Validated):
-    out_dir: str = opt("runs/quickstart", "everything goes here: data/, model/ (the run), model/eval/")
+    out_dir: str = path_opt("runs/quickstart", "everything goes here: data/, model/ (the run), model/eval/")
     collect: CollectConfig = opt(CollectConfig, "stage 1: worldjepa collect")
     train: TrainConfig = opt(TrainConfig, "stage 2: worldjepa train")
     eval: EvalConfig = opt(EvalConfig, "stage 3: worldjepa eval")

@@ -49,6 +49,8 @@ def rewrite_overrides(cls: type, overrides: Sequence[str]) -> list[str]:
             tp, _, group = resolve_path(cls, head)
             key = head if group is not None else key
         if group is not None:
+            if value.startswith("["):
+                raise ConfigError(f"{m['key']}={value}: choose one {group}, e.g. {m['key']}=cem")
             out.append(f"{group}={value}" if key == group else f"{group}@{key}={value}")
         elif not m["prefix"] and (_is_mapping(tp) or (tp is None and _inside_mapping(cls, key))):
             out.append(f"++{key}={value}")  # a free-form mapping field, or a key inside one
@@ -98,6 +100,8 @@ def compose_node(command: str, overrides: Sequence[str] = (), *, hydra: bool = F
             return hydra_compose(config_name=command, overrides=list(overrides), return_hydra_config=hydra)
     except (HydraException, OmegaConfBaseException) as exc:
         raise ConfigError(explain(cls, command, exc, overrides)) from None
+    except ValueError as exc:  # Hydra's own checks of override values
+        raise ConfigError(f"bad override: {_first_line(exc)}") from None
     finally:
         GlobalHydra.instance().clear()
 
@@ -109,9 +113,17 @@ def check_syntax(overrides: Sequence[str]) -> list[str]:
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.errors import HydraException
 
+    if isinstance(overrides, str):
+        raise ConfigError(f"overrides must be a list of 'key=value' strings, got the string {overrides!r}")
     parser = OverridesParser.create()
     out = []
     for o in overrides:
+        if o.startswith("~"):
+            raise ConfigError(
+                f"{o}: keys cannot be removed (each has a default); set it instead: {o[1:]}=<value>"
+            )
+        if o.startswith("=") or "=" not in o.lstrip("+"):
+            raise ConfigError(f"cannot parse the override {o!r}: use key=value")
         try:
             parser.parse_overrides([o])
             out.append(o)
@@ -242,6 +254,8 @@ def _unknown_key(cls: type, command: str, key: str, overrides: Sequence[str]) ->
     if where_cls is None or not hasattr(where_cls, "__dataclass_fields__"):
         return f"unknown key '{key}' in the {command} config; see: worldjepa {command} --help"
     names = [f.name for f, _ in iter_fields(where_cls)]
+    if not names:
+        return f"unknown key '{key}': worldjepa {command} takes no keys"
     close = difflib.get_close_matches(last, names, n=1)
     hint = f"did you mean '{(head + '.') if head else ''}{close[0]}'? " if close else ""
     return f"unknown key '{key}' in {where}; {hint}valid keys: {', '.join(names)}"

@@ -17,6 +17,7 @@ import contextvars
 import copy
 import dataclasses
 import importlib
+import math
 import re
 import types
 import typing
@@ -55,6 +56,12 @@ def opt(
 
 
 DEVICE = (r"auto|cpu|mps|cuda(:\d+)?", "one of: auto, cpu, cuda, cuda:N, mps")
+PATH = (r"\s*\S.*", "a non-empty path")
+
+
+def path_opt(default: str | None, help: str) -> Any:
+    """A field that names a file or directory: empty strings are refused (they mean the cwd)."""
+    return opt(default, help, pattern=PATH)
 
 
 def device_opt(default: str = "cpu") -> Any:
@@ -216,6 +223,8 @@ def validate(cfg: Any, prefix: str = "") -> None:
         if not _type_ok(value, tp):
             raise ConfigError(f"{key}={show(value)}: expected {type_name(tp)}")
         items = value if isinstance(value, (list, tuple)) else [value]
+        if any(isinstance(v, float) and not math.isfinite(v) for v in items):
+            raise ConfigError(f"{key}={show(value)}: must be a finite number ({meta.get('help', '')})")
         for v in items:
             if isinstance(v, (int, float)) and not isinstance(v, bool) and not _in_range(v, meta):
                 raise ConfigError(

@@ -14,8 +14,9 @@ def help_rows(cls: type, prefix: str = "", instance: Any = None) -> list[tuple[s
     """-> (key, default, description) for every leaf of ``cls`` (group fields: the default
     option's keys, after a row that lists the options)."""
     rows = []
+    aliases = {v: k for k, v in getattr(cls, "__aliases__", {}).items()}  # source -> from
     for f, tp in iter_fields(cls):
-        key = prefix + f.name
+        key = prefix + aliases.get(f.name, f.name)
         default = getattr(instance, f.name) if instance is not None else default_of(f)
         group = group_of(tp)
         if group is not None:

@@ -19,7 +19,7 @@ import logging
 import time
 from dataclasses import asdict, dataclass
 
-from worldjepa.config.fields import Invalid, Validated, device_opt, opt, require
+from worldjepa.config.fields import Invalid, Validated, device_opt, opt, path_opt, require
 from worldjepa.errors import ConfigError, DatasetError
 from worldjepa.planners.config import MPCConfig
 from worldjepa.registry import Registry
@@ -32,8 +32,10 @@ class EvalConfig(Validated, MPCConfig):
     """Plan with a checkpoint on start/goal tasks beside baselines. The MPC keys (planner=,
     horizon, cost, hold_actions, ...) are ``MPCConfig``'s, so their defaults are the policy's."""
 
-    checkpoint: str = opt("runs/tworoom", "a run dir (holding checkpoint/) or a checkpoint dir")
-    data: str | None = opt(None, "dataset of the tasks (null: the checkpoint's own, its held-out episodes)")
+    checkpoint: str = path_opt("runs/tworoom", "a run dir (holding checkpoint/) or a checkpoint dir")
+    data: str | None = path_opt(
+        None, "dataset of the tasks (null: the checkpoint's own, its held-out episodes)"
+    )
     protocol: str = opt("offset", "offset: goal = a held-out frame goal_offset steps later | task: env-sampled",
                         choices="worldjepa.evaluation.evaluate:PROTOCOLS")  # fmt: skip
     factors: str = opt(
@@ -48,7 +50,7 @@ class EvalConfig(Validated, MPCConfig):
     device: str = device_opt()
     video: bool = opt(False, "write an mp4 per episode (agent | goal | latent distance)")
     video_max: int = opt(10, "episodes with a video", ge=0)
-    out: str | None = opt(None, "output folder (null: <run dir>/eval)")
+    out: str | None = path_opt(None, "output folder (null: <run dir>/eval)")
 
     def check(self) -> None:
         from worldjepa.envs.factors import split_of

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from worldjepa.config.fields import Validated, device_opt, opt, require
+from worldjepa.config.fields import Validated, device_opt, opt, path_opt, require
 from worldjepa.errors import DatasetError
 
 log = logging.getLogger(__name__)
@@ -28,8 +28,8 @@ def factor_kinds() -> list[str]:
 class ProbeConfig(Validated):
     """How well frozen latents encode each recorded physical quantity (held-out R²)."""
 
-    checkpoint: str = opt("runs/tworoom", "a run dir (holding checkpoint/) or a checkpoint dir")
-    data: str | None = opt(
+    checkpoint: str = path_opt("runs/tworoom", "a run dir (holding checkpoint/) or a checkpoint dir")
+    data: str | None = path_opt(
         None, "dataset (null: the checkpoint's, fit on its training episodes, scored on held-out ones)"
     )
     val_fraction: float = opt(0.2, "held-out episodes when data is another dataset", gt=0, lt=1)
@@ -49,7 +49,7 @@ class ProbeConfig(Validated):
     batch_size: int = opt(512, "frames per encoder call", ge=1)
     seed: int = opt(0, "seed of the probes and the random baselines", ge=0)
     device: str = device_opt()
-    out: str | None = opt(None, "output folder (null: <run dir>/probe)")
+    out: str | None = path_opt(None, "output folder (null: <run dir>/probe)")
 
     def check(self) -> None:
         require(

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from worldjepa.config.fields import Validated, device_opt, opt, require
+from worldjepa.config.fields import Validated, device_opt, opt, path_opt, require
 from worldjepa.errors import ConfigError, DatasetError
 
 log = logging.getLogger(__name__)
@@ -29,8 +29,8 @@ CURVE_OFFSETS = range(-4, 7)  # frames around the event in the plotted curves
 class SurpriseConfig(Validated):
     """The predictor's error at physically impossible events, against normal replays."""
 
-    checkpoint: str = opt("runs/tworoom", "a run dir (holding checkpoint/) or a checkpoint dir")
-    data: str | None = opt(None, "dataset (null: the checkpoint's, its held-out episodes)")
+    checkpoint: str = path_opt("runs/tworoom", "a run dir (holding checkpoint/) or a checkpoint dir")
+    data: str | None = path_opt(None, "dataset (null: the checkpoint's, its held-out episodes)")
     episodes: int = opt(50, "held-out episodes replayed (normal + one per violation)", ge=1)
     violations: list[str] = opt(["teleport", "color", "physics"], "every body jumps | colours -> OOD | physics -> OOD",
                                 choices="worldjepa.probes.violations:VIOLATIONS")  # fmt: skip
@@ -40,7 +40,7 @@ class SurpriseConfig(Validated):
     colors: dict[str, Any] = opt({}, "explicit values for the colour violation (default: OOD draws)")
     seed: int = opt(0, "seed of the violations", ge=0)
     device: str = device_opt()
-    out: str | None = opt(None, "output folder (null: <run dir>/surprise)")
+    out: str | None = path_opt(None, "output folder (null: <run dir>/surprise)")
 
     def check(self) -> None:
         require(len(self.violations) > 0, "violations", "name at least one, e.g. violations=[teleport]")

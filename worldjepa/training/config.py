@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from worldjepa.config.fields import Validated, device_opt, opt, require
+from worldjepa.config.fields import Validated, device_opt, opt, path_opt, require
 from worldjepa.losses.config import LossConfig
 from worldjepa.models.config import WorldModelConfig
 
@@ -15,7 +15,7 @@ from worldjepa.models.config import WorldModelConfig
 class DataConfig:
     __shorthand__: ClassVar[str] = "path"  # `data=<path>` means `data.path=<path>`
 
-    path: str = opt("data/tworoom", "the dataset to train on (a folder or s3:// prefix)")
+    path: str = path_opt("data/tworoom", "the dataset to train on (a folder or s3:// prefix)")
     num_steps: int = opt(4, "frames per training window: >= model.num_hist context frames + 1 target", ge=2)
     frameskip: int = opt(5, "env steps per action block (one predictor token)", ge=1)
     val_fraction: float = opt(0.2, "episodes held out (by episode); eval plans on these", ge=0, lt=1)
@@ -48,7 +48,7 @@ class TrainConfig(Validated):
     seed: int = opt(0, "seed of the weights, batch order and SIGReg directions", ge=0)
     device: str = device_opt()
     amp: str = opt("bf16", "bf16: autocast (~30% faster on CPU) | none: float32", choices=("bf16", "none"))
-    out: str = opt("runs/tworoom", "run directory: checkpoint/, metrics.csv, training_curves.png")
+    out: str = path_opt("runs/tworoom", "run directory: checkpoint/, metrics.csv, training_curves.png")
     resume: bool = opt(False, "continue the run in out (or pass --resume)")
     log_every: int = opt(25, "steps between metrics.csv rows", ge=1)
     val_every: int = opt(250, "steps between held-out validations; 0: never", ge=0)
