@@ -126,6 +126,18 @@ class RolloutDataset:
     def num_episodes(self) -> int:
         return len(self.episode_ids)
 
+    def verify(self) -> None:
+        """Check that every fragment of both tables is present and readable (cheap: Lance reads
+        the files' footers) -> DatasetError naming the damage."""
+        for name, table in ((S.STEPS, self.steps), (S.EPISODES, _open_lance(self.root / S.EPISODES))):
+            try:
+                table.validate()
+            except OSError as exc:
+                first = str(exc).split(", /")[0]
+                raise DatasetError(
+                    f"{self.root / name} is damaged ({first}); re-record it or restore a copy"
+                ) from None
+
     @property
     def num_steps(self) -> int:
         return int(self.episode_lengths.sum())
@@ -186,9 +198,15 @@ class RolloutDataset:
 
         ``frames`` may be a read-only view of the Arrow buffer.
         """
-        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+        rows = np.asarray(rows).reshape(-1)
         if rows.size == 0:
-            return np.zeros((0, *self.image_size, 3), np.uint8), rows
+            return np.zeros((0, *self.image_size, 3), np.uint8), rows.astype(np.int64)
+        if not np.issubdtype(rows.dtype, np.integer) or rows.min() < 0 or rows.max() >= self.num_steps:
+            raise DatasetError(
+                f"frame rows must be integers in [0, {self.num_steps}) (the steps of {self.root}); "
+                f"got {rows.min()}..{rows.max()}"
+            )
+        rows = rows.astype(np.int64)
         uniq, inverse = np.unique(rows, return_inverse=True)
         frames = S.frames_to_numpy(self._take(uniq, ["pixels"]).column("pixels"), self.image_size)
         return frames, inverse.reshape(-1)

@@ -31,6 +31,7 @@ from worldjepa.envs.registry import (  # noqa: E402
     register,
     registered_env_ids,
 )
+from worldjepa.envs.registry import builtin as _builtin  # noqa: E402
 
 # The built-ins: (id, entry point, factor space, episode length, scripted expert).
 _SUITE = (  # the control tasks of the planning suite
@@ -43,12 +44,14 @@ _SYNTHETIC = (  # worlds without a task (recordings explore with random actions)
     ("worldjepa/GaussLatent-v0", "gauss_latent:GaussLatentEnv", "gauss_latent:GAUSS_FACTORS", 100, "random"),
 )
 for _env_id, _entry, _factors, _steps, _expert in _SUITE + _SYNTHETIC:
-    register(
-        _env_id,
-        f"worldjepa.envs.{_entry}",
-        factors=f"worldjepa.envs.{_factors}",
-        max_episode_steps=_steps,
-        expert=_expert,
+    _builtin(
+        register(
+            _env_id,
+            f"worldjepa.envs.{_entry}",
+            factors=f"worldjepa.envs.{_factors}",
+            max_episode_steps=_steps,
+            expert=_expert,
+        )
     )
 ENV_IDS: tuple[str, ...] = tuple(row[0] for row in _SUITE)  # the control tasks
 SYNTHETIC_ENV_IDS: tuple[str, ...] = tuple(row[0] for row in _SYNTHETIC)

@@ -323,10 +323,13 @@ class MujocoGoalEnv(Env, EzPickle):
             try:
                 self._renderer = mujoco.Renderer(self.model, self.image_size, self.image_size)
             except mujoco.FatalError as err:
+                import os
+
                 raise EnvError(
-                    f"cannot create a MuJoCo renderer ({err}); MUJOCO_GL must be set (e.g. 'egl') "
-                    "before mujoco is first imported: import worldjepa.envs before mujoco"
-                ) from err
+                    f"cannot create a MuJoCo renderer with MUJOCO_GL={os.environ.get('MUJOCO_GL')} ({err}); "
+                    "without a display use MUJOCO_GL=egl, set before mujoco is first imported "
+                    "(import worldjepa.envs before mujoco)"
+                ) from None
         self._renderer.update_scene(data, camera=self._camera)
         return self._renderer.render()
 

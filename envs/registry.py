@@ -94,6 +94,13 @@ class EnvSpec:
 
 
 _ENVS: dict[str, EnvSpec] = {}
+_BUILTIN: set[str] = set()  # ids ``worldjepa.envs`` registers itself (see ``builtin``)
+
+
+def builtin(spec: EnvSpec) -> EnvSpec:
+    """Mark a registered env as built in: later registrations cannot replace it."""
+    _BUILTIN.add(spec.env_id)
+    return spec
 
 
 def register(
@@ -114,7 +121,9 @@ def register(
       id gymnasium already knows (e.g. ``register("Reacher-v5", adapter=AdapterOptions(
       tolerance=0.05, joints=("joint0", "joint1")))``), or the env's class / 'module:Class'.
 
-    Registering an id again replaces the entry (a module imported twice is harmless).
+    Registering an id again replaces the entry (a module imported twice is harmless), except
+    the built-in ``worldjepa/`` envs, which cannot be replaced (their datasets and checkpoints
+    name them): register yours under another id.
     """
     if not isinstance(env_id, str) or not env_id or ":" in env_id:
         raise EnvError(
@@ -140,6 +149,10 @@ def register(
     elif adapter is None and max_episode_steps is None:
         raise EnvError(f"register('{env_id}'): a worldjepa env needs max_episode_steps (its episode length)")
     spec = EnvSpec(env_id, entry_point, factors, max_episode_steps, expert, dict(kwargs or {}), adapter)
+    if env_id in _BUILTIN and _ENVS.get(env_id) != spec:
+        raise EnvError(
+            f"register('{env_id}'): that is a built-in worldjepa env; register yours under another id"
+        )
     if entry_point is not None:
         known = gymnasium.registry.get(env_id)
         same = known is not None and (known.entry_point, known.max_episode_steps, known.kwargs) == (
@@ -168,15 +181,20 @@ def import_env_module(env_id: str) -> str:
         return env_id
     if not name:
         raise EnvError(f"env '{env_id}' names a module but no env id after ':' (e.g. mypkg.envs:MyEnv-v0)")
-    if module not in sys.modules:
-        # A dataset or checkpoint names its env this way: say which code it makes us import.
-        log.info("importing %s for env %s", module, env_id)
+    fresh = module not in sys.modules
     try:
         importlib.import_module(module)
     except ModuleNotFoundError as err:
         raise EnvError(
             f"env '{env_id}': cannot import module '{module}' ({err}); is it installed or on PYTHONPATH?"
         ) from None
+    except Exception as err:  # noqa: BLE001 - the user's module is broken: say where, in one line
+        where = f" ({err.filename}:{err.lineno})" if isinstance(err, SyntaxError) else ""
+        raise EnvError(
+            f"env '{env_id}': importing module '{module}' failed: {type(err).__name__}: {err}{where}"
+        ) from None
+    if fresh:  # a dataset or checkpoint names its env this way: say which code it made us import
+        log.info("imported %s for env %s", module, env_id)
     return name
 
 
@@ -188,8 +206,14 @@ def env_spec(env_id: str) -> EnvSpec:
         return _ENVS[name]
     if name in gymnasium.registry:
         return EnvSpec(name, adapter=AdapterOptions())
-    close = difflib.get_close_matches(name, [*_ENVS, *gymnasium.registry], n=3, cutoff=0.8)
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    if ":" in env_id:
+        raise EnvError(
+            f"env '{env_id}': module '{env_id.rpartition(':')[0]}' was imported but registers no env '{name}'"
+        )
+    known = list(dict.fromkeys([*_ENVS, *gymnasium.registry]))
+    close = [k for k in known if k.rpartition("/")[2] == name]  # TwoRoom-v0 -> worldjepa/TwoRoom-v0
+    close += [k for k in difflib.get_close_matches(name, known, n=3, cutoff=0.8) if k not in close]
+    hint = f"; did you mean {', '.join(close[:3])}?" if close else ""
     raise EnvError(
         f"unknown env '{env_id}'; available: {', '.join(_ENVS)}, any gymnasium MuJoCo id "
         f"(e.g. Reacher-v5), or module:id for your own{hint}"
@@ -200,11 +224,31 @@ def make_env(env_id: str, **kwargs) -> gymnasium.Env:
     """Build ``env_id`` ('id' or 'module:id'). kwargs (image_size, factor_split, ...) go to the
     env's constructor; an adapted env passes the ones the adapter does not take to its inner env."""
     spec = env_spec(env_id)
+    _check_entry_point(env_id, spec)
     if spec.adapter is None:
         return gymnasium.make(spec.env_id, **kwargs)
     from worldjepa.envs.gym_adapter import make_adapted
 
     return make_adapted(env_id, spec, **kwargs)
+
+
+def _check_entry_point(env_id: str, spec: EnvSpec) -> None:
+    """The registered entry point resolves, and MuJoCo imports with this MUJOCO_GL: else one line
+    (a typo in a registration, or a bad MUJOCO_GL, is not a traceback from inside gymnasium)."""
+    import os
+
+    entry = gymnasium.spec(spec.env_id).entry_point
+    try:
+        if isinstance(entry, str):
+            gymnasium.envs.registration.load_env_creator(entry)
+    except (ImportError, AttributeError) as err:
+        raise EnvError(f"env '{env_id}': its entry point '{entry}' cannot be loaded ({err})") from None
+    except RuntimeError as err:
+        if "MUJOCO_GL" in str(err):
+            raise EnvError(
+                f"MUJOCO_GL={os.environ.get('MUJOCO_GL')} is not a renderer MuJoCo knows; unset it or use MUJOCO_GL=egl"
+            ) from None
+        raise
 
 
 def env_factor_space(env_id: str) -> FactorSpace:
@@ -228,8 +272,8 @@ def expert_policy_name(env: gymnasium.Env) -> str:
     spec = _ENVS.get(env_id)
     if spec is None or spec.expert is None:
         raise EnvError(
-            f"{env_id or type(env.unwrapped).__name__} has no scripted expert for policy=expert; use "
-            "policy=random (or register one: worldjepa.envs.register(..., expert='<policy name>'))"
+            f"{env_id or type(env.unwrapped).__name__} has no scripted expert "
+            "(register one: worldjepa.envs.register(..., expert='<policy name>'))"
         )
     return spec.expert
 

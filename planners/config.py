@@ -129,7 +129,7 @@ class MPCConfig:
     """Receding-horizon planning in latent space: what ``worldjepa eval`` runs by default."""
 
     planner: PlannerConfig = opt(CEMConfig, "the planner")
-    horizon: int = opt(8, "planning horizon, in action blocks (frameskip env steps each)", ge=1)
+    horizon: int = opt(8, "planning horizon, in action blocks (frameskip env steps each)", ge=1, le=256)
     replan_every: int = opt(1, "blocks executed before replanning", ge=1)
     hold_actions: bool = opt(True, "plan one action per block, held for its frameskip env steps")
     cost: str = opt("sum", "sum: mean goal distance over the horizon | terminal: at its end (LeWM)",

@@ -124,10 +124,18 @@ class MPCPolicy:
         )
 
     # ------------------------------------------------------------------------------------
-    def _encode(self, pixels) -> Tensor:
-        """pixels: (B, H, W, 3) uint8 numpy or tensor -> z: (B, D)."""
-        x = torch.as_tensor(np.asarray(pixels)).to(self.device)
-        return self.model.encode(rearrange(x, "b h w c -> b 1 c h w"))[:, 0]
+    def _encode(self, pixels, batch: int | None = None) -> Tensor:
+        """pixels: (B, H, W, 3) uint8 numpy or tensor -> z: (B, D). ``batch``: the B it must have."""
+        x = torch.as_tensor(np.asarray(pixels) if not isinstance(pixels, Tensor) else pixels)
+        size = getattr(getattr(self.model, "cfg", None), "image_size", None)
+        shape = f"(B, {size}, {size}, 3)" if size else "(B, H, W, 3)"
+        if x.dim() != 4 or x.shape[-1] != 3 or (size and tuple(x.shape[1:3]) != (size, size)):
+            raise ValueError(f"MPCPolicy takes frames {shape} uint8; got shape {tuple(x.shape)}")
+        if x.dtype != torch.uint8:
+            raise ValueError(f"MPCPolicy takes uint8 frames (0..255) like the env renders; got {x.dtype}")
+        if batch is not None and x.shape[0] != batch:
+            raise ValueError(f"act got {x.shape[0]} frames but reset had {batch} goals: one frame per env")
+        return self.model.encode(rearrange(x.to(self.device), "b h w c -> b 1 c h w"))[:, 0]
 
     @torch.no_grad()  # not inference_mode: gradient planners differentiate through these latents
     def reset(self, goal_pixels) -> None:
@@ -206,7 +214,7 @@ class MPCPolicy:
             raise RuntimeError("MPCPolicy.act called before reset(goal_pixels)")
         fs = self.frameskip
         if self._step % fs == 0:  # block boundary: observe, maybe replan, pick the next block
-            z = self._encode(pixels)
+            z = self._encode(pixels, batch=self.z_goal.shape[0])
             self._push_history(z)
             self.distances["actual"].append(
                 (self._step, (z - self.z_goal).pow(2).sum(-1).float().cpu().numpy())

@@ -289,4 +289,8 @@ def load_checkpoint_and_data(checkpoint: str | Path, data: str | None = None, de
         raise DatasetError(
             f"{ds.root} holds {ds.meta['env_id']} but the checkpoint was trained on {pre['env_id']}"
         )
+    for what, here, then in (("frames", list(ds.image_size), list(pre["image_size"])),
+                             ("actions of size", ds.action_dim, pre["action_dim"])):  # fmt: skip
+        if here != then:
+            raise DatasetError(f"{ds.root} holds {what} {here} but the checkpoint was trained on {then}")
     return ckpt_dir, model, pre, ds

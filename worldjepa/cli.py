@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         if flags["multirun"]:
             from worldjepa.sweep import run_sweep
 
-            return run_sweep(command, overrides)
+            return run_sweep(command, overrides, print_configs=flags["cfg"])
         from worldjepa.config import compose
 
         cfg = compose(command, overrides)

@@ -175,38 +175,70 @@ def _vector_episodes(cfg: CollectConfig, env, seeds: list[int]):
         venv.close()
 
 
+def episode_seeds(cfg: CollectConfig, out) -> list[int]:
+    """``cfg.episodes`` distinct, reproducible seeds. Appending skips the seeds the dataset already
+    holds, so `episodes=300` interrupted after 120 and then `episodes=180 mode=append` records
+    the same dataset as one uninterrupted run (and never an episode twice)."""
+    taken: set[int] = set()
+    if cfg.mode == "append":
+        from worldjepa.datasets import open_dataset
+
+        try:
+            taken = {int(e["seed"]) for e in open_dataset(out).episodes}
+        except DatasetError:  # appending to a new path
+            taken = set()
+    seeds, i = [], 0
+    while len(seeds) < cfg.episodes:
+        seed = cfg.seed * 1_000_003 + i
+        if seed not in taken:
+            seeds.append(seed)
+        i += 1
+    return seeds
+
+
 def check_policy(cfg: CollectConfig, env) -> None:
     """Build the policy once: unknown ``policy_kwargs`` name what the policy takes instead."""
     import inspect
 
     from worldjepa.config.fields import show
-    from worldjepa.envs.policies import make_policy
+    from worldjepa.envs import expert_policy_name
+    from worldjepa.envs.policies import POLICIES, make_policy
+    from worldjepa.errors import EnvError
 
     try:
-        make_policy(cfg.policy, env, seed=0, **cfg.policy_kwargs)
-    except TypeError as exc:
-        from worldjepa.envs import expert_policy_name
-        from worldjepa.envs.policies import POLICIES
-
         name = expert_policy_name(env) if cfg.policy == "expert" else cfg.policy
-        takes = [k for k in inspect.signature(POLICIES.get(name)).parameters if k not in ("env", "seed")]
+    except EnvError as exc:
+        raise EnvError(f"{exc}; record with policy=random (collect.policy=random in quickstart)") from None
+    takes = [k for k in inspect.signature(POLICIES.get(name)).parameters if k not in ("env", "seed")]
+    try:
+        policy = make_policy(cfg.policy, env, seed=0, **cfg.policy_kwargs)
+        obs, info = env.reset(seed=0)  # one action, so a bad value fails here and not mid-recording
+        policy.reset(obs, info)
+        policy(obs, info)
+    except TypeError as exc:
         raise ConfigError(
             f"policy_kwargs={show(cfg.policy_kwargs)}: policy {name} takes {', '.join(takes) or 'no arguments'} ({exc})"
+        ) from None
+    except ValueError as exc:
+        raise ConfigError(
+            f"policy_kwargs={show(cfg.policy_kwargs)}: policy {name} refuses it ({exc})"
         ) from None
 
 
 def collect(cfg: CollectConfig) -> Path:
     """Record ``cfg.episodes`` episodes to ``cfg.out``; returns the dataset path."""
     from worldjepa.config import validate
+    from worldjepa.config.fields import expect
     from worldjepa.datasets import DatasetWriter
     from worldjepa.datasets.storage import location, remove_tree
     from worldjepa.envs import make_env
     from worldjepa.paths import writable_parent
     from worldjepa.progress import progress_bar
 
+    expect(cfg, CollectConfig, "collect")
     validate(cfg)
     out = location(cfg.out)
-    writable_parent(cfg.out, "out")
+    writable_parent(cfg.out, "out", dataset_root_ok=True)  # append / overwrite write there
     env = make_env(cfg.env, image_size=cfg.image_size, factor_split=cfg.factors)
     check_policy(cfg, env)  # before anything is written: a bad policy leaves no dataset behind
     if cfg.mode == "overwrite" and out.exists():
@@ -226,14 +258,15 @@ def collect(cfg: CollectConfig) -> Path:
         extra={"policy": cfg.policy, "policy_kwargs": cfg.policy_kwargs, "factor_split": cfg.factors},
         mode="append" if cfg.mode == "append" else "create",
     )
-    seeds = [cfg.seed * 1_000_003 + i for i in range(cfg.episodes)]  # distinct, reproducible
+    seeds = episode_seeds(cfg, out)
     episodes = (_vector_episodes if cfg.num_envs > 1 else _sequential_episodes)(cfg, env, seeds)
-    t0, frames, successes = time.perf_counter(), 0, 0
+    t0, frames, successes, recorded = time.perf_counter(), 0, 0, 0
     desc = f"collect {cfg.env}" + (f" x{cfg.num_envs} envs" if cfg.num_envs > 1 else "")
     try:
         with writer, progress_bar(total=cfg.episodes, desc=desc, unit="ep") as bar:
             for i, (arrays, seed, factors) in enumerate(episodes):
                 writer.add_episode(**arrays, seed=seed, factors=factors)
+                recorded = i + 1
                 frames += len(arrays["action"])
                 successes += bool(arrays["is_success"].any())
                 if (i + 1) % cfg.commit_every == 0:
@@ -242,6 +275,13 @@ def collect(cfg: CollectConfig) -> Path:
                 bar.set_postfix(
                     fps=f"{frames / (time.perf_counter() - t0):.0f}", success=f"{successes / (i + 1):.0%}"
                 )
+    except KeyboardInterrupt:  # the writer committed every whole episode on the way out
+        log.warning(
+            "interrupted after %d of %d episodes (all kept); record the rest with the same keys and "
+            "mode=append episodes=%d: the same dataset as an uninterrupted run",
+            recorded, cfg.episodes, cfg.episodes - recorded,
+        )  # fmt: skip
+        raise
     finally:
         episodes.close()  # stops the vector env's workers now, not at garbage collection
         env.close()

@@ -22,3 +22,7 @@ class ConfigError(WorldJEPAError, ValueError):
 
 class EnvError(WorldJEPAError):
     """An unknown environment id, factor name or factor value."""
+
+
+class TrainingError(WorldJEPAError):
+    """Training cannot go on (the loss diverged): the message says what to change."""

@@ -6,7 +6,7 @@ after another in this process; ``hydra/launcher=submitit_slurm`` (``pip install
 the first job starts, so a typo in the third value fails in a second, not after two trainings.
 
 Each job writes ``sweep_job.json`` (its overrides, status and a short summary) into its output
-directory ``<sweep dir>/<overrides>``; the sweep dir is ``out=`` when given (else
+directory ``<sweep dir>/<swept values>`` (``seed-0__loss.sigreg_weight-0.03``); the sweep dir is ``out=`` when given (else
 ``multirun/<command>/<time>``). A failed job is recorded and the others still run; the summary
 table is printed and written to ``<sweep dir>/sweep_summary.json``.
 """
@@ -73,7 +73,9 @@ def expand(overrides: list[str]) -> list[list[str]]:
     return [combo for batch in BasicSweeper.split_arguments(parsed, None) for combo in batch]
 
 
-def run_sweep(command: str, overrides: list[str]) -> int:
+def run_sweep(command: str, overrides: list[str], print_configs: bool = False) -> int:
+    """Validate every combination, then run them (``print_configs``: print each job's composed
+    config instead of running it)."""
     import hydra
 
     from worldjepa.config.composer import check_syntax, compose, config_class, rewrite_overrides
@@ -87,11 +89,26 @@ def run_sweep(command: str, overrides: list[str]) -> int:
     ours = [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
     launcher = [o for o in overrides if o.lstrip("+~").startswith("hydra")]
     combos = expand(rewrite_overrides(cls, ours))
-    for combo in combos:  # every job's config, validated before the first one starts
-        compose(command, combo)
+    configs = [compose(command, combo) for combo in combos]  # every job validated before the first starts
+    if print_configs:
+        import dataclasses
+
+        import yaml
+
+        for combo, cfg in zip(combos, configs, strict=True):
+            print(f"# job: {' '.join(combo)}\n{yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False)}")
+        return 0
     out_key = OUT_KEYS[command]
-    given = [o.split("=", 1)[1] for o in ours if o.split("=", 1)[0] == out_key]
+    given = [o.split("=", 1)[1].strip("'\"") for o in ours if o.split("=", 1)[0] == out_key]
     sweep_dir = Path(given[0]) if given else Path("multirun") / command / time.strftime("%Y%m%d-%H%M%S")
+    from worldjepa.paths import writable_dir
+
+    writable_dir(sweep_dir, out_key)
+    if (sweep_dir / "sweep_summary.json").exists() and not getattr(configs[0], "resume", False):
+        raise ConfigError(
+            f"{out_key}={sweep_dir} already holds a sweep; choose another {out_key}="
+            + (" or add --resume to continue its runs" if command == "train" else "")
+        )
     log.info("sweep: %d job(s) of worldjepa %s -> %s", len(combos), command, sweep_dir)
 
     def job(cfg) -> None:
@@ -108,9 +125,12 @@ def run_sweep(command: str, overrides: list[str]) -> int:
         "-m",
         *task,
         f"hydra.sweep.dir={sweep_dir}",
-        # a job's directory is named by the values it sweeps: <sweep dir>/seed=0,loss.sigreg_weight=0.03
+        # a job's directory is named by the values it sweeps: <sweep dir>/loss.sigreg_weight-0.03__seed-0
+        # ('=' and ',' would make the directory unusable as a later override's value)
         "hydra.sweep.subdir=" + ("${hydra.job.override_dirname}" if swept else "${hydra.job.num}"),
         "hydra.job.config.override_dirname.exclude_keys=[" + ",".join(repr(k) for k in fixed) + "]",
+        "hydra.job.config.override_dirname.kv_sep=-",
+        "hydra.job.config.override_dirname.item_sep=__",
         "hydra/job_logging=none",
         "hydra/hydra_logging=none",
         *launcher,

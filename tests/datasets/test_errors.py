@@ -94,7 +94,7 @@ def test_reader_bad_requests(toy_root):
 
 # ------------------------------------------------------------------ DatasetWriter
 def test_create_over_existing(toy_root):
-    with pytest.raises(DatasetError, match="already holds a dataset; use mode='append'"):
+    with pytest.raises(DatasetError, match="already holds a dataset; write to another path"):
         DatasetWriter(toy_root, **writer_kwargs())
 
 

@@ -24,4 +24,4 @@ def test_gallery_command_writes_pngs_and_names_bad_envs(tmp_path, capsys):
     png = tmp_path / "tworoom.png"
     assert png.read_bytes()[:4] == b"\x89PNG"
     assert main(["gallery", "env=Nope-v0", f"out={tmp_path}"]) == 2
-    assert "unknown env" in capsys.readouterr().err
+    assert "env=Nope-v0: the gallery renders the built-in envs" in capsys.readouterr().err

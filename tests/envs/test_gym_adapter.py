@@ -216,7 +216,7 @@ def test_bad_reset_options_and_actions_are_named(env):
 
 
 def test_no_expert_and_no_task_protocol_are_one_line_errors(env):
-    with pytest.raises(EnvError, match="Reacher-v5 has no scripted expert.*use policy=random"):
+    with pytest.raises(EnvError, match="Reacher-v5 has no scripted expert .register one"):
         make_policy("expert", env, seed=0)
     with pytest.raises(EnvError, match="samples no tasks of its own.*use protocol=offset"):
         build_env_tasks(env, num_tasks=2, seed=0)
@@ -247,7 +247,7 @@ def test_register_a_worldjepa_env_and_module_ids(private_registry, user_env_modu
     register("lab/Plain-v0", "worldjepa.envs.tworoom:TwoRoomEnv", max_episode_steps=5)
     assert len(env_factor_space("lab/Plain-v0")) == 0
     env = make_env("lab/Plain-v0", image_size=16)
-    with pytest.raises(EnvError, match="lab/Plain-v0 has no scripted expert.*policy=random"):
+    with pytest.raises(EnvError, match="lab/Plain-v0 has no scripted expert"):
         make_policy("expert", env, seed=0)
     env.close()
     # module:id imports the module; what it registers with worldjepa is what make_env builds.

@@ -33,3 +33,21 @@ def test_vector_collect_matches_sequential(tmp_path, env):
 def test_bad_num_envs():
     with pytest.raises(ConfigError, match="num_envs"):
         CollectConfig(num_envs=0)
+
+
+def test_an_interrupted_recording_finished_with_append_equals_an_uninterrupted_one(tmp_path):
+    """Appending skips the seeds a dataset holds: 3 + 2 appended episodes are the 5 of one run."""
+    import numpy as np
+
+    from worldjepa.collection import CollectConfig, collect
+    from worldjepa.datasets import open_dataset
+
+    base = dict(image_size=16, commit_every=1)
+    collect(CollectConfig(episodes=5, out=str(tmp_path / "once"), **base))
+    collect(CollectConfig(episodes=3, out=str(tmp_path / "split"), **base))
+    collect(CollectConfig(episodes=2, out=str(tmp_path / "split"), mode="append", **base))
+    once, split = open_dataset(tmp_path / "once"), open_dataset(tmp_path / "split")
+    assert [e["seed"] for e in once.episodes] == [e["seed"] for e in split.episodes]
+    for ep in range(5):
+        assert np.array_equal(once.read_episode(ep, columns=["action"])["action"],
+                              split.read_episode(ep, columns=["action"])["action"])  # fmt: skip

@@ -16,12 +16,17 @@ def test_two_job_sweep(run, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "2/2 jobs ok" in out
     jobs = json.loads((sweep / "sweep_summary.json").read_text())
-    assert [j["dir"] for j in jobs] == ["seed=0", "seed=1"] and all(j["status"] == "ok" for j in jobs)
+    assert [j["dir"] for j in jobs] == ["seed-0", "seed-1"] and all(j["status"] == "ok" for j in jobs)
     for j in jobs:
         assert (sweep / j["dir"] / "checkpoint" / "model.safetensors").exists()
         assert j["summary"]["step"] == "3"
     # different seeds: different runs
     assert jobs[0]["summary"]["pred_loss"] != jobs[1]["summary"]["pred_loss"]
+    # a job's directory is a checkpoint the other commands take as it is
+    assert main(["eval", f"checkpoint={sweep / 'seed-0'}", "episodes=1", "budget=2", "policies=[noop]"]) == 0
+    # and the same sweep again is refused, not run over the finished jobs
+    capsys.readouterr()
+    assert main(args) == 2 and "already holds a sweep" in capsys.readouterr().err
 
 
 def test_a_bad_value_anywhere_in_a_sweep_stops_it_before_the_first_job(run, tmp_path, capsys):

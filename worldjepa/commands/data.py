@@ -12,6 +12,7 @@ convert <src> <dst> to=<fmt>    any format -> any format
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -38,7 +39,7 @@ class DataCommandConfig(Validated):
     fps: float | None = opt(
         None, "preview: default the dataset's | import: frame rate when the source lacks one", gt=0
     )
-    scale: int = opt(2, "preview: pixel upscaling", ge=1)
+    scale: int = opt(2, "preview: pixel upscaling", ge=1, le=16)
     val_fraction: float = opt(
         0.2, "split: share of episodes in val/ (the same rule as training's split)", gt=0, lt=1
     )
@@ -77,14 +78,20 @@ def _inspect(cfg) -> None:
     from worldjepa.datasets import open_dataset
     from worldjepa.datasets.inspect import format_summary, summarise
 
-    summary = summarise(open_dataset(_one_path(cfg, "inspect")))
+    ds = open_dataset(_one_path(cfg, "inspect"))
+    ds.verify()  # a deleted or truncated fragment is reported, not summarised as if whole
+    summary = summarise(ds)
     print(json.dumps(summary, indent=2) if cfg.json else format_summary(summary))
 
 
 def _preview(cfg) -> None:
     from worldjepa.datasets import open_dataset
     from worldjepa.datasets.preview import preview
+    from worldjepa.errors import ConfigError
+    from worldjepa.video import VIDEO_SUFFIXES
 
+    if cfg.out and Path(cfg.out).suffix not in VIDEO_SUFFIXES:
+        raise ConfigError(f"out={cfg.out}: a preview is a video; name it .mp4 or .gif")
     ds = open_dataset(_one_path(cfg, "preview"))
     out = Path(cfg.out) if cfg.out else ds.root.parent / f"{ds.root.name}_preview.mp4"
     print(preview(ds, out, episodes=cfg.episodes, seed=cfg.seed, fps=cfg.fps, scale=cfg.scale))
@@ -93,9 +100,13 @@ def _preview(cfg) -> None:
 def _merge(cfg) -> None:
     from worldjepa.datasets.ops import merge
     from worldjepa.errors import ConfigError
+    from worldjepa.paths import writable_parent
 
     if not cfg.out:
         raise ConfigError("worldjepa data merge needs out=<new dataset path>")
+    if len({os.path.abspath(p) for p in cfg.paths}) < len(cfg.paths):
+        raise ConfigError(f"worldjepa data merge names a dataset twice: {' '.join(cfg.paths)}")
+    writable_parent(cfg.out, "out")
     _done(merge(cfg.paths, cfg.out))
 
 
@@ -106,6 +117,9 @@ def _split(cfg) -> None:
     path = _one_path(cfg, "split")
     if not cfg.out:
         raise ConfigError("worldjepa data split needs out=<folder for train/ and val/>")
+    from worldjepa.paths import writable_dir
+
+    writable_dir(cfg.out, "out")
     for p in split(path, cfg.out, val_fraction=cfg.val_fraction, seed=cfg.seed):
         _done(p)
 

@@ -20,6 +20,9 @@ def main(cfg: FactorsConfig) -> int:
     from worldjepa.envs import env_factor_space
 
     space = env_factor_space(cfg.env)
+    if not len(space):
+        print(f"{cfg.env} has no factors of variation (every episode is recorded the same way)")
+        return 0
     rows = [("factor", "kind", "default", "train range", "OOD range")]
     for row in space.describe():
         rows.append(

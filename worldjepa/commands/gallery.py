@@ -7,7 +7,7 @@ from worldjepa.config.fields import Validated, opt, path_opt
 
 @dataclass
 class GalleryConfig(Validated):
-    env: str = opt("all", "an env id, or all (the planning suite)")
+    env: str = opt("all", "a built-in env id (worldjepa/<Name>-v0), or all of the planning suite")
     image_size: int = opt(96, "frame size in pixels", ge=8, le=1024)
     seed: int = opt(0, "which sampled scene", ge=0)
     out: str = path_opt("gallery", "folder for the PNG strips")
@@ -24,7 +24,9 @@ def main(cfg: GalleryConfig) -> int:
     env_ids = list(ENV_IDS) if cfg.env == "all" else [cfg.env]
     unknown = sorted(set(env_ids) - set(ENV_IDS))
     if unknown:
-        raise ConfigError(f"unknown env {unknown}; available: all, {', '.join(ENV_IDS)}")
+        raise ConfigError(
+            f"env={unknown[0]}: the gallery renders the built-in envs' factors; available: all, {', '.join(ENV_IDS)}"
+        )
     writable_dir(cfg.out, "out")
     for env_id in env_ids:
         name = env_id.split("/")[-1].split("-")[0].lower()

@@ -6,6 +6,7 @@ the preset ``configs/presets/quickstart.yaml`` (paths under ``out_dir``, two rec
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,38 +28,56 @@ class QuickstartConfig(Validated):
 
 
 def main(cfg: QuickstartConfig) -> dict:
-    """-> the evaluation's results (what ``worldjepa eval`` writes to results.json)."""
+    """-> the evaluation's results (what ``worldjepa eval`` writes to results.json).
+
+    Running it again continues where a previous run stopped, with the same settings: recorded
+    episodes are kept and the missing ones appended (the same data as one run), a checkpoint is
+    resumed (or reused when complete). A dataset or checkpoint made with other settings is
+    refused, never silently reused."""
     from worldjepa.collection import collect
     from worldjepa.evaluation.evaluate import evaluate
-    from worldjepa.training.trainer import train
+    from worldjepa.training.trainer import check_model_fits, train
 
     collect_cfg, train_cfg, eval_cfg = cfg.collect, cfg.train, cfg.eval
-    if dataset_complete(collect_cfg.out, collect_cfg.episodes):
-        log.info("[1/3] dataset %s is complete; reusing it", collect_cfg.out)
+    check_model_fits(train_cfg, collect_cfg.image_size)  # before recording data it could not train on
+    have = recorded_episodes(collect_cfg)
+    if have >= collect_cfg.episodes:
+        log.info("[1/3] dataset %s is complete (%d episodes); reusing it", collect_cfg.out, have)
     else:
-        log.info("[1/3] recording %d %s episodes", collect_cfg.episodes, collect_cfg.policy)
-        collect_cfg.mode = "overwrite"
-        collect(collect_cfg)
+        log.info("[1/3] recording %d %s episodes%s", collect_cfg.episodes - have, collect_cfg.policy,
+                 f" (appending to the {have} recorded)" if have else "")  # fmt: skip
+        collect(dataclasses.replace(collect_cfg, episodes=collect_cfg.episodes - have,
+                                    mode="append" if have else "overwrite"))  # fmt: skip
     step = checkpoint_step(Path(train_cfg.out) / "checkpoint")
-    if step is not None and step >= train_cfg.steps:
-        log.info("[2/3] checkpoint in %s is complete (step %d); reusing it", train_cfg.out, step)
-    else:
-        train_cfg.resume = step is not None
-        log.info("[2/3] training %d steps%s", train_cfg.steps, f" (resuming at {step})" if step else "")
-        train(train_cfg)
+    train_cfg.resume = step is not None  # the trainer refuses a checkpoint of another recipe
+    log.info("[2/3] training %d steps%s", train_cfg.steps, f" (resuming at {step})" if step else "")
+    train(train_cfg)
     log.info("[3/3] planning on held-out episodes")
     return evaluate(eval_cfg)
 
 
-def dataset_complete(path: str, episodes: int) -> bool:
-    from worldjepa.errors import DatasetError
+def recorded_episodes(cfg) -> int:
+    """Episodes already in ``cfg.out`` recorded as ``cfg`` asks (0 when there is no dataset);
+    a dataset recorded otherwise (env, frames, policy, factors) is a ConfigError."""
+    from worldjepa.datasets import open_dataset
+    from worldjepa.errors import ConfigError, DatasetError
 
     try:
-        from worldjepa.datasets import open_dataset
-
-        return open_dataset(path).num_episodes >= episodes
+        ds = open_dataset(cfg.out)
     except DatasetError:
-        return False
+        return 0
+    extra = ds.meta.get("extra", {})
+    asked = {"env": cfg.env, "image_size": [cfg.image_size] * 2, "policy": cfg.policy,
+             "policy_kwargs": dict(cfg.policy_kwargs), "factors": cfg.factors}  # fmt: skip
+    found = {"env": ds.meta["env_id"], "image_size": list(ds.image_size), "policy": extra.get("policy"),
+             "policy_kwargs": extra.get("policy_kwargs", {}), "factors": extra.get("factor_split")}  # fmt: skip
+    for key, value in asked.items():
+        if found[key] != value:
+            raise ConfigError(
+                f"{cfg.out} was recorded with collect.{key}={found[key]}, this run asks for {value}; "
+                "choose another out_dir (or delete it)"
+            )
+    return ds.num_episodes
 
 
 def checkpoint_step(ckpt: Path) -> int | None:

@@ -210,6 +210,15 @@ def iter_fields(cls: type) -> Iterator[tuple[dataclasses.Field, Any]]:
         yield f, hints[f.name]
 
 
+def expect(cfg: Any, cls: type, command: str) -> None:
+    """A library entry point got its own config dataclass (not a dict or another command's)."""
+    if not isinstance(cfg, cls):
+        raise ConfigError(
+            f"{command} takes a {cls.__name__} (wj.{cls.__name__}(...) or wj.compose('{command}', [...])), "
+            f"got {type(cfg).__name__}"
+        )
+
+
 def validate(cfg: Any, prefix: str = "") -> None:
     """Check every field of dataclass ``cfg`` (recursively) against its annotation and its
     ``opt`` range / choices, then its ``check()``; -> ConfigError naming the full key, the value

@@ -58,6 +58,9 @@ class EvalConfig(Validated, MPCConfig):
 
         MPCConfig.check(self)
         require(len(self.policies) > 0, "policies", "name at least one policy, e.g. policies=[mpc,random]")
+        require(len(set(self.policies)) == len(self.policies), "policies", "names a policy twice")
+        require(self.protocol == "task" or self.factors == "default", "factors",
+                "applies to protocol=task; the offset protocol replays the factors each episode was recorded with")  # fmt: skip
         try:
             split_of(self.factors, "visual")
         except EnvError as exc:
@@ -97,6 +100,7 @@ def evaluate(cfg: EvalConfig) -> dict:
 
     from worldjepa.checkpoint import load_checkpoint_and_data
     from worldjepa.config import validate
+    from worldjepa.config.fields import expect
     from worldjepa.devices import resolve_device
     from worldjepa.envs import make_env
     from worldjepa.evaluation.policies import EVAL_POLICIES
@@ -106,6 +110,7 @@ def evaluate(cfg: EvalConfig) -> dict:
     from worldjepa.paths import writable_dir
     from worldjepa.progress import progress_bar
 
+    expect(cfg, EvalConfig, "eval")
     validate(cfg)  # unknown names and bad numbers fail before any work
     device = resolve_device(cfg.device)
     ckpt_dir, model, pre, ds = load_checkpoint_and_data(cfg.checkpoint, cfg.data, device)
@@ -115,6 +120,15 @@ def evaluate(cfg: EvalConfig) -> dict:
     factor_split = cfg.factors if cfg.protocol == "task" else "default"  # offset: factors come from the data
     make = functools.partial(make_env, pre["env_id"], image_size=image_size, factor_split=factor_split)
     probe_env = make()
+    if "expert" in cfg.policies:  # before any planning: is there an expert to compare with?
+        from worldjepa.envs import expert_policy_name
+        from worldjepa.errors import EnvError
+
+        try:
+            expert_policy_name(probe_env)
+        except EnvError as exc:
+            probe_env.close()
+            raise EnvError(f"policies=[...,expert]: {exc}; drop expert from policies") from None
     try:
         tasks, excluded, what = PROTOCOLS.get(cfg.protocol)(cfg, pre, ds, probe_env)
     finally:

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from worldjepa.config.fields import Validated, device_opt, opt, path_opt, require
-from worldjepa.errors import DatasetError
+from worldjepa.errors import ConfigError, DatasetError
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,7 @@ def run_probe(cfg: ProbeConfig) -> dict:
 
     from worldjepa.checkpoint import load_checkpoint_and_data
     from worldjepa.config import validate
+    from worldjepa.config.fields import expect
     from worldjepa.devices import resolve_device
     from worldjepa.evaluation.report import write_results
     from worldjepa.paths import writable_dir
@@ -118,10 +119,16 @@ def run_probe(cfg: ProbeConfig) -> dict:
     from worldjepa.probes.report import format_table, plot_predictions
     from worldjepa.probes.targets import probe_targets
 
+    expect(cfg, ProbeConfig, "probe")
     validate(cfg)
     device = resolve_device(cfg.device)
     ckpt_dir, model, pre, ds = load_checkpoint_and_data(cfg.checkpoint, cfg.data, device)
     out = writable_dir(cfg.out or ckpt_dir.parent / "probe", "out")  # before any work
+    size = pre["image_size"][0]
+    if "pixels" in cfg.features and size % cfg.pixel_size:
+        raise ConfigError(
+            f"pixel_size={cfg.pixel_size}: must divide the frame size {size} (e.g. pixel_size=8)"
+        )
     train_eps, test_eps = _split(cfg, pre, ds)
     first = (cfg.frames - 1) * cfg.frame_gap  # the earliest step with all its earlier frames
     (tr_rows, tr_eps), (te_rows, te_eps) = (

@@ -46,6 +46,28 @@ class SurpriseConfig(Validated):
         require(len(self.violations) > 0, "violations", "name at least one, e.g. violations=[teleport]")
 
 
+def check_overrides(env, cfg: SurpriseConfig) -> None:
+    """``physics=`` / ``colors=`` name factors of the right kind that can change mid-episode, with
+    values they can take: checked before any replay."""
+    from worldjepa.errors import EnvError
+
+    rules = {
+        "physics": lambda f: f.kind == "physical",
+        "colors": lambda f: f.kind == "visual" and "color" in f.name,
+    }
+    for key, values in (("physics", cfg.physics), ("colors", cfg.colors)):
+        fits = [f.name for f in env.FACTORS if rules[key](f) and f.name not in env.COMPILED_FACTORS]
+        for name, value in values.items():
+            if name not in fits:
+                raise ConfigError(
+                    f"{key}={{{name}: ...}}: not a factor it can change; {type(env).__name__} has: {', '.join(fits)}"
+                )
+            try:
+                env.FACTORS[name].coerce(value)
+            except (EnvError, TypeError, ValueError) as exc:
+                raise ConfigError(f"{key}={{{name}: {value}}}: {exc}") from None
+
+
 def replay(env, start_state, factors, actions: np.ndarray, fs: int, event_block: int, violation=None,
            rng=None, overrides=None) -> tuple[np.ndarray, str]:  # fmt: skip
     """Run ``actions`` (B*fs, A) from a recorded start; inject ``violation`` right after block
@@ -91,6 +113,7 @@ def run_surprise(cfg: SurpriseConfig) -> dict:
 
     from worldjepa.checkpoint import load_checkpoint_and_data
     from worldjepa.config import validate
+    from worldjepa.config.fields import expect
     from worldjepa.devices import resolve_device
     from worldjepa.envs import make_env
     from worldjepa.evaluation.report import write_results
@@ -99,6 +122,7 @@ def run_surprise(cfg: SurpriseConfig) -> dict:
     from worldjepa.probes.violations import VIOLATIONS
     from worldjepa.progress import progress_bar
 
+    expect(cfg, SurpriseConfig, "surprise")
     validate(cfg)
     device = resolve_device(cfg.device)
     violations = {name: VIOLATIONS.get(name) for name in cfg.violations}
@@ -121,6 +145,11 @@ def run_surprise(cfg: SurpriseConfig) -> dict:
             f"{pre['env_id']} cannot change mid-episode (it has no intervene): surprise needs an env "
             "that can (e.g. a MujocoGoalEnv; see docs/env_contract.md)"
         )
+    try:
+        check_overrides(env.unwrapped, cfg)
+    except ConfigError:
+        env.close()
+        raise
     names = ["normal", *violations]
     scores = {n: [] for n in names}
     curves = {n: {o: [] for o in CURVE_OFFSETS} for n in names}

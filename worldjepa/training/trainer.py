@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from worldjepa.datasets.storage import is_remote
-from worldjepa.errors import CheckpointError, ConfigError
+from worldjepa.errors import CheckpointError, ConfigError, TrainingError
 from worldjepa.training.config import TrainConfig
 from worldjepa.training.logger import MetricsLogger
 
@@ -57,8 +57,6 @@ def make_model(cfg: TrainConfig, ds):
     """The model cfg.model describes, with the data-dependent fields taken from the dataset."""
     import torch
 
-    from worldjepa.models import build_world_model
-
     h, w = ds.image_size
     if h != w:
         raise ConfigError(f"dataset frames are {h}x{w}; only square frames are supported")
@@ -67,14 +65,35 @@ def make_model(cfg: TrainConfig, ds):
     )
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed)  # weight init is the one place torch's global RNG is used
-        try:
-            model = build_world_model(model_cfg)
-        except TypeError as exc:  # e.g. a misspelled or duplicated model.encoder_kwargs key
-            raise ConfigError(f"model.encoder_kwargs={model_cfg.encoder_kwargs}: {exc}") from None
+        model = build_checked(model_cfg)
     stats = ds.stats.get("action")
     if stats:
         model.set_action_stats(torch.tensor(stats["mean"]), torch.tensor(stats["std"]))
     return model, model_cfg
+
+
+def build_checked(model_cfg):
+    """build_world_model, with the modules' own objections (frames the encoder cannot tile, an
+    odd rotary head size, an unknown encoder argument) as one ConfigError line."""
+    from worldjepa.models import build_world_model
+
+    try:
+        return build_world_model(model_cfg)
+    except TypeError as exc:  # e.g. a misspelled or duplicated model.encoder_kwargs key
+        raise ConfigError(f"model.encoder_kwargs={model_cfg.encoder_kwargs}: {exc}") from None
+    except ValueError as exc:
+        if isinstance(exc, ConfigError):
+            raise
+        raise ConfigError(
+            f"model (encoder={model_cfg.encoder}, {model_cfg.image_size} px frames): {exc}"
+        ) from None
+
+
+def check_model_fits(cfg: TrainConfig, image_size: int) -> None:
+    """Before recording data for it: can ``cfg.model`` be built for ``image_size`` px frames?"""
+    build_checked(
+        dataclasses.replace(cfg.model, image_size=image_size, action_dim=1, frameskip=cfg.data.frameskip)
+    )
 
 
 def train(cfg: TrainConfig) -> Path:
@@ -82,27 +101,40 @@ def train(cfg: TrainConfig) -> Path:
     import torch
 
     from worldjepa.checkpoint import (
-        has_training_state,
         load_training_state,
         load_weights,
         read_checkpoint_files,
         save_checkpoint,
     )
     from worldjepa.config import validate as validate_config
+    from worldjepa.config.fields import expect
     from worldjepa.datasets import WindowDataset, infinite_batches, make_loader, open_dataset, split_episodes
     from worldjepa.devices import resolve_device
     from worldjepa.metrics import effective_rank
     from worldjepa.paths import writable_dir
     from worldjepa.progress import progress_bar
 
+    expect(cfg, TrainConfig, "train")
     validate_config(cfg)  # also when the caller edited the dataclass after building it
     device = resolve_device(cfg.device)
     out = writable_dir(cfg.out, "out")
     ckpt_dir = out / "checkpoint"
     ds = open_dataset(cfg.data.path)
-    train_ids, val_ids = split_episodes(ds.episode_ids, cfg.data.val_fraction, cfg.data.split_seed)
+    if cfg.resume:  # the same data and the same split as the run being continued
+        train_ids, val_ids = resumed_split(ckpt_dir, cfg, ds)
+    else:
+        if (ckpt_dir / "model.safetensors").exists():
+            raise ConfigError(
+                f"{out} already holds a checkpoint; pass --resume to continue it or choose another out="
+            )
+        train_ids, val_ids = split_episodes(ds.episode_ids, cfg.data.val_fraction, cfg.data.split_seed)
     window_kw = dict(num_steps=cfg.data.num_steps, frameskip=cfg.data.frameskip)
     train_ds = WindowDataset(cfg.data.path, episodes=train_ids, **window_kw)
+    if len(train_ds) < cfg.data.batch_size:
+        raise ConfigError(
+            f"data.batch_size={cfg.data.batch_size}: the training split has only {len(train_ds)} windows "
+            f"({len(train_ids)} episodes); lower data.batch_size or record more episodes"
+        )
     # Held-out windows carry their states too: the linear-probe monitor reads them.
     val_cols = ("pixels", "action", "state") if ds.state_names else ("pixels", "action")
     val_ds = (
@@ -119,13 +151,12 @@ def train(cfg: TrainConfig) -> Path:
 
     start_step = 0
     if cfg.resume:
-        if not has_training_state(ckpt_dir):
-            raise CheckpointError(
-                f"--resume given but {ckpt_dir} has no training state; start without --resume"
-            )
         saved_cfg, _ = read_checkpoint_files(ckpt_dir)
-        if saved_cfg.get("model") != resolved["model"]:
-            raise CheckpointError(f"cannot resume: {ckpt_dir} was trained with a different model config")
+        differs = first_difference(_recipe(saved_cfg), _recipe(resolved))
+        if differs:
+            raise CheckpointError(
+                f"cannot resume {ckpt_dir}: it was trained with {differs}; to change it, train a new run (another out=)"
+            )
         load_weights(model, ckpt_dir / "model.safetensors")
         state = load_training_state(ckpt_dir, device=str(device))
         try:
@@ -141,10 +172,6 @@ def train(cfg: TrainConfig) -> Path:
             )
             return ckpt_dir
         log.info("resuming from step %d (%s)", start_step, ckpt_dir)
-    elif (ckpt_dir / "model.safetensors").exists():
-        raise ConfigError(
-            f"{out} already holds a checkpoint; pass --resume to continue it or choose another out="
-        )
 
     loss_cfg = cfg.loss
     # Resuming re-seeds the batch order from the step so a resumed run does not replay batches.
@@ -194,10 +221,13 @@ def train(cfg: TrainConfig) -> Path:
             optim.zero_grad(set_to_none=True)
             out_t["loss"].backward()
             grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.optim.grad_clip)
-            bar.update(1)
             if not torch.isfinite(out_t["loss"]):
-                raise FloatingPointError(f"loss became {out_t['loss'].item()} at step {step}; lower optim.lr")
+                raise TrainingError(
+                    f"the loss became {out_t['loss'].item()} at step {step + 1} (the last checkpoint is kept); "
+                    "lower optim.lr or check the data"
+                )
             optim.step()
+            bar.update(1)
             done = step + 1
             if done % cfg.log_every == 0 or done == cfg.steps:
                 z = out_t["z"].detach().float().flatten(0, 1)
@@ -244,6 +274,70 @@ def train(cfg: TrainConfig) -> Path:
         ckpt_dir,
     )
     return ckpt_dir
+
+
+# What a resumed run may change: how long it runs and how it is run, not what it learns.
+RUNTIME_KEYS = ("steps", "resume", "out", "device", "log_every", "val_every", "ckpt_every", "val_batches",
+                "max_minutes")  # fmt: skip
+RUNTIME_DATA_KEYS = ("path", "num_workers", "workers")
+
+
+def _recipe(resolved: dict) -> dict:
+    """A resolved train config without its runtime keys (see RUNTIME_KEYS)."""
+    out = {k: v for k, v in resolved.items() if k not in RUNTIME_KEYS}
+    out["data"] = {k: v for k, v in (resolved.get("data") or {}).items() if k not in RUNTIME_DATA_KEYS}
+    return out
+
+
+def first_difference(saved: dict, now: dict, prefix: str = "") -> str | None:
+    """'model.latent_dim=128 (this run: 64)' for the first key where two config dicts differ."""
+    for key in sorted(set(saved) | set(now)):
+        a, b = saved.get(key), now.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            inner = first_difference(a, b, f"{prefix}{key}.")
+            if inner:
+                return inner
+        elif a != b:
+            return f"{prefix}{key}={a} (this run: {b})"
+    return None
+
+
+def resumed_split(ckpt_dir: Path, cfg: TrainConfig, ds) -> tuple[list[int], list[int]]:
+    """The checkpoint's own train / held-out episodes, after checking that ``cfg`` continues it on
+    the same data: the same env, frames, action size and episodes (a resumed run never trains on
+    episodes that were held out, even if the dataset has grown since)."""
+    from worldjepa.checkpoint import has_training_state, read_checkpoint_files
+    from worldjepa.datasets.storage import is_remote
+
+    if not has_training_state(ckpt_dir):
+        raise CheckpointError(f"--resume given but {ckpt_dir} has no training state; start without --resume")
+    _, pre = read_checkpoint_files(ckpt_dir)
+    here = str(cfg.data.path if is_remote(cfg.data.path) else Path(cfg.data.path).resolve())
+    if pre["dataset"] != here:  # moved or copied data is fine if it holds the same episodes
+        log.warning("resuming on %s; the checkpoint trained on %s", here, pre["dataset"])
+    checks = [
+        ("env", pre["env_id"], ds.meta["env_id"]),
+        ("image size", list(pre["image_size"]), list(ds.image_size)),
+        ("action dim", pre["action_dim"], ds.action_dim),
+        ("frameskip", pre["frameskip"], cfg.data.frameskip),
+    ]
+    for what, then, now in checks:
+        if then != now:
+            raise CheckpointError(
+                f"cannot resume {ckpt_dir}: it trained with {what} {then}, this run has {now}"
+            )
+    train_ids, val_ids = [int(i) for i in pre["train_episodes"]], [int(i) for i in pre["val_episodes"]]
+    missing = sorted(set(train_ids + val_ids) - {int(i) for i in ds.episode_ids})
+    if missing:
+        raise CheckpointError(f"cannot resume {ckpt_dir}: its episodes {missing[:5]} are no longer in {here}")
+    new = len(ds.episode_ids) - len(train_ids) - len(val_ids)
+    if new > 0:
+        log.warning(
+            "resuming on the checkpoint's own %d episodes; %d newer episodes are left out",
+            len(train_ids),
+            new,
+        )
+    return train_ids, val_ids
 
 
 def _fixed_val_batches(val_ds, cfg: TrainConfig) -> list:
