@@ -133,24 +133,28 @@ MORE = [
 ]
 
 
-def _run(argv, tmp_path, capsys):
+def _run(argv, tmp_path, capsys, **paths):
+    """Run ``argv`` with {tmp}, {file} (a regular file) and ``paths`` filled in -> (rc, stderr, values)."""
     file = tmp_path / "a_file"
     file.write_text("not a directory")
-    argv = [a.format(tmp=tmp_path, file=file) for a in argv]
-    rc = main(argv)
-    err = capsys.readouterr().err
-    return rc, err, file
+    fmt = dict(tmp=tmp_path, file=file, **paths)
+    rc = main([a.format(**fmt) for a in argv])
+    return rc, capsys.readouterr().err, fmt
+
+
+def assert_one_line(rc, err, expected):
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert rc == 2, err
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert expected in lines[0], lines[0]
 
 
 @pytest.mark.parametrize(
     ("argv", "expected"), ISSUE + MORE, ids=lambda v: " ".join(v) if isinstance(v, list) else None
 )
 def test_bad_input_is_one_line(argv, expected, tmp_path, capsys):
-    rc, err, file = _run(argv, tmp_path, capsys)
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert rc == 2, err
-    assert len(lines) == 1 and "Traceback" not in err, err
-    assert expected.format(tmp=tmp_path, file=file) in lines[0], lines[0]
+    rc, err, fmt = _run(argv, tmp_path, capsys)
+    assert_one_line(rc, err, expected.format(**fmt))
 
 
 def test_a_rejected_recording_leaves_no_dataset(tmp_path, capsys):
@@ -160,7 +164,7 @@ def test_a_rejected_recording_leaves_no_dataset(tmp_path, capsys):
 
 @pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="this machine has CUDA")
 def test_cuda_on_a_cpu_only_torch(tmp_path, capsys):
-    rc, err, _ = _run(["train", "device=cuda", f"out={tmp_path}/run"], tmp_path, capsys)
+    rc, err, _ = _run(["train", "device=cuda", "out={tmp}/run"], tmp_path, capsys)
     assert rc == 2 and "device=cuda: this torch" in err and "use device=cpu or device=auto" in err
 
 
@@ -183,9 +187,8 @@ def test_piping_into_head_exits_quietly(tmp_path):
 @pytest.mark.parametrize("command", ["probe", "eval", "surprise"])
 def test_commands_reading_a_checkpoint_refuse_an_unwritable_out(run, command, tmp_path, capsys):
     _, _, out, _, _ = run
-    rc, err, file = _run([command, f"checkpoint={out}", "out={file}/results"], tmp_path, capsys)
-    assert rc == 2 and len(err.strip().splitlines()) == 1, err
-    assert f"out={file}/results: cannot write there" in err
+    rc, err, fmt = _run([command, "checkpoint={run}", "out={file}/results"], tmp_path, capsys, run=out)
+    assert_one_line(rc, err, "out={file}/results: cannot write there".format(**fmt))
 
 
 def test_the_documented_policy_kwargs_form_works(tmp_path, capsys):
@@ -235,14 +238,8 @@ WITH_RUN = [
 )
 def test_bad_input_with_data_is_one_line(run, small_dataset, argv, expected, tmp_path, capsys):
     _, data, out, _, _ = run
-    file = tmp_path / "a_file"
-    file.write_text("not a directory")
-    fmt = dict(tmp=tmp_path, file=file, data=data, run=out, small=small_dataset)
-    rc = main([a.format(**fmt) for a in argv])
-    err = capsys.readouterr().err
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert rc == 2 and len(lines) == 1 and "Traceback" not in err, err
-    assert expected.format(**fmt) in lines[0], lines[0]
+    rc, err, fmt = _run(argv, tmp_path, capsys, data=data, run=out, small=small_dataset)
+    assert_one_line(rc, err, expected.format(**fmt))
 
 
 @pytest.fixture(scope="module")
