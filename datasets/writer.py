@@ -95,8 +95,7 @@ class DatasetWriter:
                 raise DatasetError(f"{self.root} is a file; choose a directory path for the dataset")
             if (self.root / S.STEPS).exists() or (self.root / S.EPISODES).exists():
                 raise DatasetError(
-                    f"{self.root} already holds a dataset; write to another path "
-                    "(`worldjepa collect ... mode=append` adds episodes to it)"
+                    f"{self.root} already holds a dataset; write to another path"
                 )
             self.meta = meta
             self._next_idx = 0

@@ -114,7 +114,9 @@ def main(argv: list[str] | None = None) -> int:
             return run_sweep(command, overrides, print_configs=flags["cfg"])
         from worldjepa.config import compose
 
-        cfg = compose(command, overrides)
+        module = importlib.import_module(f"worldjepa.commands.{spec.module}")
+        prepare = getattr(module, "prepare", None)  # e.g. train --resume: start from the checkpoint
+        cfg = compose(command, prepare(overrides) if prepare else overrides)
         if flags["cfg"]:
             import dataclasses
 
@@ -122,7 +124,6 @@ def main(argv: list[str] | None = None) -> int:
 
             print(yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False), end="")
             return 0
-        module = importlib.import_module(f"worldjepa.commands.{spec.module}")
         rc = module.main(cfg)  # a command returns its exit code, or its result (then 0)
         return rc if isinstance(rc, int) and not isinstance(rc, bool) else 0
     except WorldJEPAError as exc:
@@ -150,6 +151,8 @@ def _setup_logging() -> None:
     logging.getLogger("OpenGL").setLevel(logging.WARNING)  # "No OpenGL_accelerate module loaded"
     # Our subprocesses (ffmpeg, forkserver workers) exec at once: Lance's fork warning does not apply.
     warnings.filterwarnings("ignore", message="lance is not fork-safe")
+    # glfw warns (DISPLAY missing) before MuJoCo's own error, which says what to do in one line.
+    warnings.filterwarnings("ignore", module="glfw")
 
 
 if __name__ == "__main__":

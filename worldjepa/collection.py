@@ -225,6 +225,34 @@ def check_policy(cfg: CollectConfig, env) -> None:
         ) from None
 
 
+def check_destination(cfg: CollectConfig, out) -> None:
+    """``create`` into an existing dataset, or ``append`` of episodes recorded otherwise (another
+    policy or factor split: one dataset, one recipe), stop before any episode is recorded; and a
+    factor split means nothing for an env without factors."""
+    from worldjepa.envs import env_factor_space
+
+    if cfg.factors != "default" and not len(env_factor_space(cfg.env)):
+        raise ConfigError(f"factors={cfg.factors}: {cfg.env} has no factors of variation; drop factors=")
+    if not (out / "steps.lance").exists():
+        return
+    if cfg.mode == "create":
+        raise DatasetError(f"{out} already holds a dataset; add to it with mode=append, replace it with mode=overwrite, "
+                           "or choose another out=")  # fmt: skip
+    if cfg.mode == "append":
+        from worldjepa.datasets import open_dataset
+
+        extra = open_dataset(out).meta.get("extra", {})
+        recorded = {"policy": extra.get("policy"), "policy_kwargs": extra.get("policy_kwargs", {}),
+                    "factors": extra.get("factor_split")}  # fmt: skip
+        asked = {"policy": cfg.policy, "policy_kwargs": dict(cfg.policy_kwargs), "factors": cfg.factors}
+        for key, value in asked.items():
+            if recorded[key] is not None and recorded[key] != value:
+                raise ConfigError(
+                    f"{key}={value}: {out} was recorded with {key}={recorded[key]}; appending would mix them "
+                    "(record into another out=)"
+                )
+
+
 def collect(cfg: CollectConfig) -> Path:
     """Record ``cfg.episodes`` episodes to ``cfg.out``; returns the dataset path."""
     from worldjepa.config import validate
@@ -241,6 +269,7 @@ def collect(cfg: CollectConfig) -> Path:
     writable_parent(cfg.out, "out", dataset_root_ok=True)  # append / overwrite write there
     env = make_env(cfg.env, image_size=cfg.image_size, factor_split=cfg.factors)
     check_policy(cfg, env)  # before anything is written: a bad policy leaves no dataset behind
+    check_destination(cfg, out)
     if cfg.mode == "overwrite" and out.exists():
         if not (out / "steps.lance").exists() and any(out.iterdir()):
             raise DatasetError(f"{out} exists and is not a worldjepa dataset; refusing to delete it")

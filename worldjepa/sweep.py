@@ -73,6 +73,31 @@ def expand(overrides: list[str]) -> list[list[str]]:
     return [combo for batch in BasicSweeper.split_arguments(parsed, None) for combo in batch]
 
 
+def job_names(task: list[str], combos: list[list[str]]) -> tuple[list[str], bool]:
+    """-> (each job's directory name, whether they are named by value). By value: its swept
+    ``key-value`` pairs, sorted, joined by '__' (what Hydra's override_dirname makes with those
+    separators: '=' or ',' would make the directory unusable as a later override's value); by
+    number when a value holds a '/' or another character a directory name should not."""
+    import re
+
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    swept = {o.key_or_group for o in OverridesParser.create().parse_overrides(task) if o.is_sweep_override()}
+    if not swept:
+        return [str(i) for i in range(len(combos))], False
+    names = []
+    for combo in combos:
+        pairs = [o.split("=", 1) for o in combo]
+        names.append(
+            "__".join(
+                sorted(f"{k.lstrip('+')}-{v}" for k, v in pairs if k.lstrip("+").split("@")[0] in swept)
+            )
+        )
+    if all(re.fullmatch(r"[\w.\-@+]+", n) for n in names):
+        return names, True
+    return [str(i) for i in range(len(combos))], False
+
+
 def run_sweep(command: str, overrides: list[str], print_configs: bool = False) -> int:
     """Validate every combination, then run them (``print_configs``: print each job's composed
     config instead of running it)."""
@@ -88,8 +113,17 @@ def run_sweep(command: str, overrides: list[str], print_configs: bool = False) -
     overrides = check_syntax(overrides)
     ours = [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
     launcher = [o for o in overrides if o.lstrip("+~").startswith("hydra")]
-    combos = expand(rewrite_overrides(cls, ours))
-    configs = [compose(command, combo) for combo in combos]  # every job validated before the first starts
+    out_key = OUT_KEYS[command]
+    task = rewrite_overrides(cls, [o for o in ours if o.split("=", 1)[0] != out_key])
+    combos = expand(task)
+    given = [o.split("=", 1)[1].strip("'\"") for o in ours if o.split("=", 1)[0] == out_key]
+    sweep_dir = Path(given[0]) if given else Path("multirun") / command / time.strftime("%Y%m%d-%H%M%S")
+    names, by_values = job_names(task, combos)
+    # every job validated before the first one starts, with the directory it will write to
+    configs = [
+        compose(command, [*combo, f"{out_key}={sweep_dir / name}"])
+        for combo, name in zip(combos, names, strict=True)
+    ]
     if print_configs:
         import dataclasses
 
@@ -98,9 +132,6 @@ def run_sweep(command: str, overrides: list[str], print_configs: bool = False) -
         for combo, cfg in zip(combos, configs, strict=True):
             print(f"# job: {' '.join(combo)}\n{yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False)}")
         return 0
-    out_key = OUT_KEYS[command]
-    given = [o.split("=", 1)[1].strip("'\"") for o in ours if o.split("=", 1)[0] == out_key]
-    sweep_dir = Path(given[0]) if given else Path("multirun") / command / time.strftime("%Y%m%d-%H%M%S")
     from worldjepa.paths import writable_dir
 
     writable_dir(sweep_dir, out_key)
@@ -116,18 +147,17 @@ def run_sweep(command: str, overrides: list[str], print_configs: bool = False) -
 
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    task = rewrite_overrides(cls, [o for o in ours if o.split("=", 1)[0] != out_key])
-    parsed = OverridesParser.create().parse_overrides(task)
-    fixed = [o.key_or_group for o in parsed if not o.is_sweep_override()]
-    swept = any(o.is_sweep_override() for o in parsed)
+    fixed = [
+        o.key_or_group for o in OverridesParser.create().parse_overrides(task) if not o.is_sweep_override()
+    ]
     argv = [
         f"worldjepa {command}",
         "-m",
         *task,
         f"hydra.sweep.dir={sweep_dir}",
-        # a job's directory is named by the values it sweeps: <sweep dir>/loss.sigreg_weight-0.03__seed-0
-        # ('=' and ',' would make the directory unusable as a later override's value)
-        "hydra.sweep.subdir=" + ("${hydra.job.override_dirname}" if swept else "${hydra.job.num}"),
+        # a job's directory is named by the values it sweeps (job_names): Hydra's override_dirname
+        # with '-' and '__', or the job's number when a value would not make a directory name
+        "hydra.sweep.subdir=" + ("${hydra.job.override_dirname}" if by_values else "${hydra.job.num}"),
         "hydra.job.config.override_dirname.exclude_keys=[" + ",".join(repr(k) for k in fixed) + "]",
         "hydra.job.config.override_dirname.kv_sep=-",
         "hydra.job.config.override_dirname.item_sep=__",

@@ -130,7 +130,7 @@ def test_crash_before_first_episodes_write_can_be_appended(tmp_path):
     DatasetWriter._write(w._pending[0][0], root / "steps.lance")  # steps written, then "killed"
     with pytest.raises(DatasetError, match="no episodes.lance"):
         open_dataset(root)
-    with pytest.raises(DatasetError, match="mode=append"):
+    with pytest.raises(DatasetError, match="already holds a dataset; write to another path"):
         DatasetWriter(root, **writer_kwargs())
     assert write_synthetic(root, [3], mode="append") == [1]
     assert open_dataset(root).episode_ids.tolist() == [1]

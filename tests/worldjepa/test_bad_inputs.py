@@ -278,6 +278,11 @@ def test_a_sweep_with_cfg_prints_every_job_and_runs_none(run, tmp_path, capsys):
     assert main(["train", "-m", "--cfg", f"data.path={data}", f"out={tmp_path / 'sw'}", "seed=0,1"]) == 0
     out = capsys.readouterr().out
     assert out.count("# job:") == 2 and "seed: 1" in out and not (tmp_path / "sw").exists()
+    assert f"out: {tmp_path / 'sw' / 'seed-1'}" in out  # where each job will write
+    # values that are paths name their jobs by number (a '/' would nest directories)
+    assert main(["train", "-m", "--cfg", f"data.path={data},{data}", f"out={tmp_path / 'sw'}"]) == 0
+    out = capsys.readouterr().out
+    assert f"out: {tmp_path / 'sw' / '0'}" in out and f"out: {tmp_path / 'sw' / '1'}" in out
 
 
 def test_a_bad_mujoco_gl_is_one_line(tmp_path):

@@ -52,8 +52,8 @@ def rewrite_overrides(cls: type, overrides: Sequence[str]) -> list[str]:
             if value.startswith("["):
                 raise ConfigError(f"{m['key']}={value}: choose one {group}, e.g. {m['key']}=cem")
             out.append(f"{group}={value}" if key == group else f"{group}@{key}={value}")
-        elif not m["prefix"] and (_is_mapping(tp) or (tp is None and _inside_mapping(cls, key))):
-            out.append(f"++{key}={value}")  # a free-form mapping field, or a key inside one
+        elif m["prefix"] in ("", "+") and (_is_mapping(tp) or (tp is None and _inside_mapping(cls, key))):
+            out.append(f"++{key}={value}")  # a free-form mapping field, or a key inside one (new or not)
         elif getattr(tp, "__shorthand__", None) and not m["prefix"]:
             out.append(f"{key}.{tp.__shorthand__}={value}")
         else:

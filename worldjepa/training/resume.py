@@ -24,6 +24,40 @@ def recipe(resolved: dict) -> dict:
     return out
 
 
+def hydra_value(value) -> str:
+    """A plain value written as a Hydra override value (strings quoted)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(hydra_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k}:{hydra_value(v)}" for k, v in value.items()) + "}"
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def checkpoint_overrides(saved_cfg: dict, preprocess: dict) -> list[str]:
+    """The overrides that rebuild a checkpoint's recipe and name its dataset: `--resume` starts
+    from these, so a resumed command need not repeat them (what it does repeat must agree)."""
+    from worldjepa.models.config import DATA_FIELDS
+
+    rec = recipe(saved_cfg)
+    rec["model"] = {k: v for k, v in (rec.get("model") or {}).items() if k not in DATA_FIELDS}
+    rec.setdefault("data", {})["path"] = preprocess["dataset"]
+
+    def flat(d: dict, prefix: str = ""):
+        for key, value in d.items():
+            if isinstance(value, dict) and key not in ("encoder_kwargs",):
+                yield from flat(value, f"{prefix}{key}.")
+            else:
+                yield f"{prefix}{key}={hydra_value(value)}"
+
+    return list(flat(rec))
+
+
 def first_difference(saved: dict, now: dict, prefix: str = "") -> str | None:
     """'model.latent_dim=128 (this run: 64)' for the first key where two config dicts differ."""
     for key in sorted(set(saved) | set(now)):

@@ -156,7 +156,8 @@ def train(cfg: TrainConfig) -> Path:
         differs = first_difference(recipe(saved_cfg), recipe(resolved))
         if differs:
             raise CheckpointError(
-                f"cannot resume {ckpt_dir}: it was trained with {differs}; to change it, train a new run (another out=)"
+                f"cannot resume {ckpt_dir}: it was trained with {differs}; leave the key out to keep its value, "
+                "or train a new run (another out=) to change it"
             )
         load_weights(model, ckpt_dir / "model.safetensors")
         state = load_training_state(ckpt_dir, device=str(device))
