@@ -69,7 +69,7 @@ def main() -> None:
                   ["train", f"data.path={data}", f"out={run}", "steps=4", "data.batch_size=8", "loss.num_proj=16",
                    "data.val_fraction=0.25", *TINY_MODEL]):  # fmt: skip
         assert cli(setup, work).returncode == 0, setup
-    fmt = dict(tmp=work, file=work / "a_file", data=data, run=run, small=small)
+    fmt = dict(tmp=work, file=work / "a_file", data=data, run=run, small=small, root=run.parent)
     totals = {}
     for name, cases in (("ISSUE", ISSUE), ("MORE", MORE), ("WITH_RUN", WITH_RUN)):
         counts: dict[str, int] = {}

@@ -65,7 +65,8 @@ class RolloutDataset:
         for name in (S.STEPS, S.EPISODES):
             if not self.root.is_dir() or not (self.root / name).exists():
                 raise DatasetError(
-                    f"{self.root} is not a worldjepa dataset (no {name}); create one with `worldjepa collect`"
+                    f"{self.root} is not a worldjepa dataset (no {name}); record one with `worldjepa collect`, "
+                    "or bring other data in with `worldjepa data import <src> <dst>`"
                 )
         # Episodes first: any steps version opened afterwards holds every row they point at.
         ep_path = self.root / S.EPISODES

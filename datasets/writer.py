@@ -94,9 +94,7 @@ class DatasetWriter:
             if self.root.exists() and not self.root.is_dir():
                 raise DatasetError(f"{self.root} is a file; choose a directory path for the dataset")
             if (self.root / S.STEPS).exists() or (self.root / S.EPISODES).exists():
-                raise DatasetError(
-                    f"{self.root} already holds a dataset; write to another path"
-                )
+                raise DatasetError(f"{self.root} already holds a dataset; write to another path")
             self.meta = meta
             self._next_idx = 0
         elif mode == "append":

@@ -211,7 +211,8 @@ def env_spec(env_id: str) -> EnvSpec:
             f"env '{env_id}': module '{env_id.rpartition(':')[0]}' was imported but registers no env '{name}'"
         )
     known = list(dict.fromkeys([*_ENVS, *gymnasium.registry]))
-    close = [k for k in known if k.rpartition("/")[2] == name]  # TwoRoom-v0 -> worldjepa/TwoRoom-v0
+    lower = name.lower().rpartition("/")[2]
+    close = [k for k in known if k.rpartition("/")[2].lower() == lower]  # tworoom-v0 -> worldjepa/TwoRoom-v0
     close += [k for k in difflib.get_close_matches(name, known, n=3, cutoff=0.8) if k not in close]
     hint = f"; did you mean {', '.join(close[:3])}?" if close else ""
     raise EnvError(

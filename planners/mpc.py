@@ -126,13 +126,14 @@ class MPCPolicy:
     # ------------------------------------------------------------------------------------
     def _encode(self, pixels, batch: int | None = None) -> Tensor:
         """pixels: (B, H, W, 3) uint8 numpy or tensor -> z: (B, D). ``batch``: the B it must have."""
-        x = torch.as_tensor(np.asarray(pixels) if not isinstance(pixels, Tensor) else pixels)
+        given = pixels if isinstance(pixels, Tensor) else np.asarray(pixels)
+        x = torch.as_tensor(given)
         size = getattr(getattr(self.model, "cfg", None), "image_size", None)
         shape = f"(B, {size}, {size}, 3)" if size else "(B, H, W, 3)"
         if x.dim() != 4 or x.shape[-1] != 3 or (size and tuple(x.shape[1:3]) != (size, size)):
             raise ValueError(f"MPCPolicy takes frames {shape} uint8; got shape {tuple(x.shape)}")
         if x.dtype != torch.uint8:
-            raise ValueError(f"MPCPolicy takes uint8 frames (0..255) like the env renders; got {x.dtype}")
+            raise ValueError(f"MPCPolicy takes uint8 frames (0..255) like the env renders; got {given.dtype}")
         if batch is not None and x.shape[0] != batch:
             raise ValueError(f"act got {x.shape[0]} frames but reset had {batch} goals: one frame per env")
         return self.model.encode(rearrange(x.to(self.device), "b h w c -> b 1 c h w"))[:, 0]

@@ -49,14 +49,15 @@ class Checkpoint:
         import numpy as np
         import torch
 
-        x = torch.as_tensor(np.asarray(frames) if not isinstance(frames, torch.Tensor) else frames)
+        given = frames if isinstance(frames, torch.Tensor) else np.asarray(frames)
+        x = torch.as_tensor(given)
         size = self.preprocess["image_size"][0]
         if x.dim() < 3 or tuple(x.shape[-3:]) != (size, size, 3):
             raise ConfigError(
                 f"encode takes frames (..., {size}, {size}, 3) uint8; got shape {tuple(x.shape)}"
             )
         if x.dtype != torch.uint8:
-            raise ConfigError(f"encode takes uint8 frames (0..255); got {x.dtype}")
+            raise ConfigError(f"encode takes uint8 frames (0..255); got {given.dtype}")
         lead = x.shape[:-3]
         flat = x.reshape(-1, size, size, 3).permute(0, 3, 1, 2)  # (N, 3, H, W)
         with torch.inference_mode():

@@ -95,6 +95,17 @@ def save_checkpoint(
     return path
 
 
+def _not_a_checkpoint(path: Path, missing: list[str]) -> str:
+    """What ``path`` is instead: a dataset, a sweep (name its runs), or an incomplete checkpoint."""
+    if (path / "steps.lance").is_dir():
+        return f"{path} is a dataset, not a checkpoint; pass the run dir `worldjepa train out=` wrote"
+    runs = sorted(p.parent.parent.name for p in path.glob("*/checkpoint/model.safetensors"))
+    if runs:
+        shown = ", ".join(f"{path}/{r}" for r in runs[:3]) + (", ..." if len(runs) > 3 else "")
+        return f"{path} holds {len(runs)} run{'s' if len(runs) > 1 else ''} (a sweep?); pick one: {shown}"
+    return f"{path} is not a complete worldjepa checkpoint: missing {', '.join(missing)}"
+
+
 def read_checkpoint_files(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """-> (config, preprocess), validating that ``path`` is a worldjepa checkpoint: its files are
     there, match the manifest, parse, and hold what planning needs."""
@@ -106,7 +117,7 @@ def read_checkpoint_files(path: str | Path) -> tuple[dict[str, Any], dict[str, A
         )
     missing = [f for f in FILES if not (path / f).exists()]
     if missing:
-        raise CheckpointError(f"{path} is not a complete worldjepa checkpoint: missing {', '.join(missing)}")
+        raise CheckpointError(_not_a_checkpoint(path, missing))
     verify_files(path, FILES)
     return _read_config(path / "config.yaml"), _read_preprocess(path / "preprocess.json")
 
@@ -275,6 +286,17 @@ def load_weights(model, file: Path) -> None:
             f"{file} was saved from a different model than its config.yaml builds: " + "; ".join(parts)
         )
     model.load_state_dict(state)
+
+
+def trained_on(pre: dict[str, Any], data: str | None) -> bool:
+    """Is ``data`` (None: the checkpoint's own) the dataset the checkpoint trained on? Then only
+    its held-out episodes are fair tasks and probe targets."""
+    from worldjepa.datasets.storage import is_remote
+
+    if data is None:
+        return True
+    here = data if is_remote(data) else str(Path(data).resolve())
+    return here == pre["dataset"]
 
 
 def load_checkpoint_and_data(checkpoint: str | Path, data: str | None = None, device: str = "cpu"):

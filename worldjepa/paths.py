@@ -28,38 +28,30 @@ def refuse_inside_data(path: Path, key: str, dataset_root_ok: bool = False) -> N
             raise ConfigError(f"{key}={path}: that {where} {parent}; write elsewhere")
 
 
-def writable_dir(
-    path: str | os.PathLike,
-    key: str = "out",
-    shown: str | os.PathLike | None = None,
-    dataset_root_ok: bool = False,
-) -> Path:
-    """Create ``path`` (and parents) if needed and check that files can be written in it, and
-    that it is not inside a dataset or checkpoint. Remote (s3://...) locations are returned as
-    they are: their credentials are checked on write. ``shown``: the path the user gave, named in
-    the error (default ``path``)."""
-    from worldjepa.datasets.storage import is_remote
-
-    if is_remote(str(path)):
-        return path  # type: ignore[return-value]
-    p = Path(path)
-    refuse_inside_data(Path(shown or path).absolute() if shown else p.absolute(), key, dataset_root_ok)
-    try:
-        p.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=p, prefix=".worldjepa-write-test-"):
-            pass
-    except OSError as exc:
-        raise ConfigError(f"{key}={shown or path}: cannot write there ({exc.strerror or exc})") from None
-    return p
-
-
-def writable_parent(path: str | os.PathLike, key: str = "out", dataset_root_ok: bool = False) -> Path:
-    """For an output *file* or a directory that may not exist yet: its parent must be writable."""
+def writable_dir(path: str | os.PathLike, key: str = "out", dataset_root_ok: bool = False) -> Path:
+    """Check that ``path`` (a directory, existing or not) could be written, and that it is not
+    inside a dataset or checkpoint, without creating anything: a refused command leaves no empty
+    folder behind (the writers create their directories). Remote (s3://...) locations are
+    returned as they are: their credentials are checked on write."""
     from worldjepa.datasets.storage import is_remote
 
     if is_remote(str(path)):
         return path  # type: ignore[return-value]
     p = Path(path)
     refuse_inside_data(p.absolute(), key, dataset_root_ok)
-    writable_dir(p.parent, key, shown=path, dataset_root_ok=True)
+    existing = p
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    try:
+        if not existing.is_dir():
+            raise NotADirectoryError(20, "Not a directory")
+        with tempfile.NamedTemporaryFile(dir=existing, prefix=".worldjepa-write-test-"):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"{key}={path}: cannot write there ({exc.strerror or exc})") from None
     return p
+
+
+def writable_parent(path: str | os.PathLike, key: str = "out", dataset_root_ok: bool = False) -> Path:
+    """For an output *file* or a dataset directory that may not exist yet."""
+    return writable_dir(path, key, dataset_root_ok)

@@ -130,6 +130,13 @@ MORE = [
     ),
     (["data", "preview", "{tmp}", "scale=100"], "scale=100: must be in [1, 16]"),
     (["data", "merge", "{tmp}", "{tmp}", "out={tmp}/m"], "names a dataset twice"),
+    (["train", "seed=0,1"], "seed=0,1: a comma list is a sweep; add -m"),
+    (["quickstart", "colect.episodes=3"], "did you mean 'collect.episodes'?"),
+    (["collect", "env=tworoom-v0"], "did you mean worldjepa/TwoRoom-v0?"),
+    (
+        ["collect", "env=Reacher-v5", "policy=random", "factors=ood", "out={tmp}/r"],
+        "Reacher-v5 has no factors of variation",
+    ),
 ]
 
 
@@ -238,8 +245,9 @@ WITH_RUN = [
 )
 def test_bad_input_with_data_is_one_line(run, small_dataset, argv, expected, tmp_path, capsys):
     _, data, out, _, _ = run
-    rc, err, fmt = _run(argv, tmp_path, capsys, data=data, run=out, small=small_dataset)
+    rc, err, fmt = _run(argv, tmp_path, capsys, data=data, run=out, small=small_dataset, root=out.parent)
     assert_one_line(rc, err, expected.format(**fmt))
+    assert not (tmp_path / "refused").exists()  # a refused command leaves no empty folder
 
 
 @pytest.fixture(scope="module")

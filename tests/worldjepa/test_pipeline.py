@@ -214,3 +214,13 @@ def test_surprise_command_replays_held_out_episodes_with_and_without_violations(
         assert not np.allclose(res["curves"][v]["0"], res["curves"]["normal"]["0"])
     assert (tmp_path / "curves.png").exists() and "ROC AUC" in capsys.readouterr().out
     assert main([*args[:-1], "violations=[warp]"]) == 2
+
+
+def test_eval_on_the_training_data_by_name_still_plans_on_held_out_episodes(run, tmp_path):
+    """data=<the checkpoint's own dataset> is the default, not 'every episode': the trained-on
+    ones are never scored."""
+    _, data, out, first, _ = run
+    args = ["eval", f"checkpoint={out}", f"data={data}", "episodes=8", "budget=2", "policies=[noop]"]
+    assert main([*args, f"out={tmp_path}"]) == 0
+    res = json.loads((tmp_path / "results.json").read_text())
+    assert {t["episode_idx"] for t in res["tasks"]} <= set(first["val_episodes"])

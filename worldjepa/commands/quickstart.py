@@ -41,6 +41,14 @@ def main(cfg: QuickstartConfig) -> dict:
     collect_cfg, train_cfg, eval_cfg = cfg.collect, cfg.train, cfg.eval
     check_model_fits(train_cfg, collect_cfg.image_size)  # before recording data it could not train on
     have = recorded_episodes(collect_cfg)
+    step = checkpoint_step(Path(train_cfg.out) / "checkpoint")
+    if step is not None and have < collect_cfg.episodes:
+        from worldjepa.errors import ConfigError
+
+        raise ConfigError(
+            f"collect.episodes={collect_cfg.episodes}: {train_cfg.out} was trained on the {have} episodes "
+            "recorded; a model on more data is a new run: choose another out_dir"
+        )
     if have >= collect_cfg.episodes:
         log.info("[1/3] dataset %s is complete (%d episodes); reusing it", collect_cfg.out, have)
     else:
@@ -48,7 +56,6 @@ def main(cfg: QuickstartConfig) -> dict:
                  f" (appending to the {have} recorded)" if have else "")  # fmt: skip
         collect(dataclasses.replace(collect_cfg, episodes=collect_cfg.episodes - have,
                                     mode="append" if have else "overwrite"))  # fmt: skip
-    step = checkpoint_step(Path(train_cfg.out) / "checkpoint")
     train_cfg.resume = step is not None  # the trainer refuses a checkpoint of another recipe
     log.info("[2/3] training %d steps%s", train_cfg.steps, f" (resuming at {step})" if step else "")
     train(train_cfg)

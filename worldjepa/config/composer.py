@@ -167,6 +167,10 @@ def explain(cls: type, command: str, exc: Exception, overrides: Sequence[str]) -
     cause = exc.__cause__ or exc.__context__
     cause_text = str(cause) if cause is not None else ""
     full_key = _full_key(cause_text) or _full_key(text)
+    ambiguous = re.search(r"Ambiguous value for argument '([^']+)'", text)
+    if ambiguous:
+        key = ambiguous.group(1).split("=", 1)[0]
+        return f"{ambiguous.group(1)}: a comma list is a sweep; add -m to run every value (or quote one value: {key}='a,b')"
     missing = re.search(r"Could not find '([\w/]+)/([\w\-.]+)'", text)
     if missing:
         group, option = missing.groups()
@@ -252,7 +256,10 @@ def _unknown_key(cls: type, command: str, key: str, overrides: Sequence[str]) ->
         where_cls = option or (tp if isinstance(tp, type) else None)
         where = f"'{head}'" + (f" ({option.__name__})" if option else "")
     if where_cls is None or not hasattr(where_cls, "__dataclass_fields__"):
-        return f"unknown key '{key}' in the {command} config; see: worldjepa {command} --help"
+        top = key.split(".")[0]
+        close = difflib.get_close_matches(top, [f.name for f, _ in iter_fields(cls)], n=1)
+        hint = f"; did you mean '{close[0]}.{key.partition('.')[2]}'?" if close else ""
+        return f"unknown key '{key}' in the {command} config{hint} (see: worldjepa {command} --help)"
     names = [f.name for f, _ in iter_fields(where_cls)]
     if not names:
         return f"unknown key '{key}': worldjepa {command} takes no keys"

@@ -69,9 +69,10 @@ class EvalConfig(Validated, MPCConfig):
 
 def _offset_tasks(cfg: EvalConfig, pre: dict, ds, env):
     """Start = a random step of a held-out episode, goal = its frame ``goal_offset`` steps later."""
+    from worldjepa.checkpoint import trained_on
     from worldjepa.evaluation.tasks import build_offset_tasks
 
-    held_out = pre["val_episodes"] if cfg.data is None else ds.episode_ids.tolist()
+    held_out = pre["val_episodes"] if trained_on(pre, cfg.data) else ds.episode_ids.tolist()
     if not held_out:
         raise ConfigError(
             "the checkpoint has no held-out episodes (val_fraction=0); pass data=<a separate dataset>"
@@ -134,7 +135,11 @@ def evaluate(cfg: EvalConfig) -> dict:
     finally:
         probe_env.close()
     if not tasks:
-        raise DatasetError(f"no valid start/goal pairs for the {cfg.protocol} protocol ({what})")
+        hint = ""
+        if cfg.protocol == "offset":
+            longest = int(max(ds.episode_lengths)) if len(ds.episode_lengths) else 0
+            hint = f"; episodes are at most {longest} steps, so goal_offset must be below that"
+        raise DatasetError(f"no valid start/goal pairs for the {cfg.protocol} protocol ({what}){hint}")
     if len(tasks) < cfg.episodes:
         log.warning(
             "only %d tasks (asked for %d): record more episodes for a tighter interval",

@@ -51,7 +51,8 @@ class WorldModelConfig:
                 f"must divide predictor_dim ({self.predictor_dim})")  # fmt: skip
         head = self.predictor_dim // self.predictor_heads
         require(self.predictor_pos != "rope" or head % 2 == 0, "predictor_dim",
-                f"/ predictor_heads = {head} per head; rotary positions need an even number")  # fmt: skip
+                f"gives {head} dims per head (predictor_heads={self.predictor_heads}); rotary positions need "
+                "an even number")  # fmt: skip
 
     @property
     def block_dim(self) -> int:

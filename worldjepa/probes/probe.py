@@ -59,7 +59,9 @@ class ProbeConfig(Validated):
 
 
 def _split(cfg: ProbeConfig, pre: dict, ds) -> tuple[list[int], list[int]]:
-    if cfg.data is None:
+    from worldjepa.checkpoint import trained_on
+
+    if trained_on(pre, cfg.data):
         train, test = list(pre["train_episodes"]), list(pre["val_episodes"])
     else:
         ids = np.random.default_rng(cfg.seed).permutation(ds.episode_ids)

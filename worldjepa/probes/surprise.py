@@ -111,7 +111,7 @@ def run_surprise(cfg: SurpriseConfig) -> dict:
     import torch
     from einops import rearrange
 
-    from worldjepa.checkpoint import load_checkpoint_and_data
+    from worldjepa.checkpoint import load_checkpoint_and_data, trained_on
     from worldjepa.config import validate
     from worldjepa.config.fields import expect
     from worldjepa.devices import resolve_device
@@ -130,7 +130,7 @@ def run_surprise(cfg: SurpriseConfig) -> dict:
     ckpt_dir, model, pre, ds = load_checkpoint_and_data(cfg.checkpoint, cfg.data, device)
     out = writable_dir(cfg.out or ckpt_dir.parent / "surprise", "out")  # before any work
     fs, num_hist = pre["frameskip"], model.cfg.num_hist
-    held_out = pre["val_episodes"] if cfg.data is None else ds.episode_ids.tolist()
+    held_out = pre["val_episodes"] if trained_on(pre, cfg.data) else ds.episode_ids.tolist()
     by_id = {int(e["episode_idx"]): e for e in ds.episodes}
     min_blocks = num_hist + cfg.window + 2
     chosen = [ep for ep in held_out if by_id[int(ep)]["length"] // fs >= min_blocks][: cfg.episodes]

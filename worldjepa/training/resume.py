@@ -82,8 +82,6 @@ def resumed_split(ckpt_dir: Path, cfg: TrainConfig, ds) -> tuple[list[int], list
         raise CheckpointError(f"--resume given but {ckpt_dir} has no training state; start without --resume")
     _, pre = read_checkpoint_files(ckpt_dir)
     here = str(cfg.data.path if is_remote(cfg.data.path) else Path(cfg.data.path).resolve())
-    if pre["dataset"] != here:  # moved or copied data is fine if it holds the same episodes
-        log.warning("resuming on %s; the checkpoint trained on %s", here, pre["dataset"])
     checks = [
         ("env", pre["env_id"], ds.meta["env_id"]),
         ("image size", list(pre["image_size"]), list(ds.image_size)),
@@ -95,6 +93,8 @@ def resumed_split(ckpt_dir: Path, cfg: TrainConfig, ds) -> tuple[list[int], list
             raise CheckpointError(
                 f"cannot resume {ckpt_dir}: it trained with {what} {then}, this run has {now}"
             )
+    if pre["dataset"] != here:  # moved or copied data is fine if it holds the same episodes
+        log.warning("resuming on %s; the checkpoint trained on %s", here, pre["dataset"])
     train_ids, val_ids = [int(i) for i in pre["train_episodes"]], [int(i) for i in pre["val_episodes"]]
     missing = sorted(set(train_ids + val_ids) - {int(i) for i in ds.episode_ids})
     if missing:

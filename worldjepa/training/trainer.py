@@ -148,6 +148,9 @@ def train(cfg: TrainConfig) -> Path:
     model.to(device)
     optim = torch.optim.AdamW(model.parameters(), lr=cfg.optim.lr, weight_decay=cfg.optim.weight_decay)
     preprocess = build_preprocess(cfg, ds, model_cfg, train_ids, val_ids)
+    if cfg.resume:  # the statistics the model was normalised with, not the (maybe grown) dataset's
+        _, saved_pre = read_checkpoint_files(ckpt_dir)
+        preprocess.update({k: saved_pre[k] for k in ("action_stats", "proprio_stats") if k in saved_pre})
     resolved = {**dataclasses.asdict(cfg), "model": model_cfg.to_dict(), "resume": False}
 
     start_step = 0
