@@ -13,7 +13,7 @@ An id known to gymnasium but not registered here is adapted with the default
 module can register its envs on import; the full string is what a dataset records as its
 ``env_id``, so eval, probe and surprise re-import it in any process.
 
-Pure python + gymnasium's registry: nothing here imports MuJoCo.
+Pure python + gymnasium's registry: importing it imports no MuJoCo (make_env loads it).
 """
 
 from __future__ import annotations
@@ -239,17 +239,18 @@ def _check_entry_point(env_id: str, spec: EnvSpec) -> None:
     import os
 
     entry = gymnasium.spec(spec.env_id).entry_point
+    gl = os.environ.get("MUJOCO_GL")
+    try:
+        import mujoco  # noqa: F401 - its GL backend loads here: a broken MUJOCO_GL fails now, by name
+    except Exception as err:  # noqa: BLE001 - PyOpenGL raises AttributeError/ImportError/RuntimeError
+        raise EnvError(
+            f"MuJoCo cannot start with MUJOCO_GL={gl} ({type(err).__name__}: {err}); unset it or use MUJOCO_GL=egl"
+        ) from None
     try:
         if isinstance(entry, str):
             gymnasium.envs.registration.load_env_creator(entry)
     except (ImportError, AttributeError) as err:
         raise EnvError(f"env '{env_id}': its entry point '{entry}' cannot be loaded ({err})") from None
-    except RuntimeError as err:
-        if "MUJOCO_GL" in str(err):
-            raise EnvError(
-                f"MUJOCO_GL={os.environ.get('MUJOCO_GL')} is not a renderer MuJoCo knows; unset it or use MUJOCO_GL=egl"
-            ) from None
-        raise
 
 
 def env_factor_space(env_id: str) -> FactorSpace:
