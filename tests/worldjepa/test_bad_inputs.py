@@ -229,13 +229,27 @@ WITH_RUN = [
         "colors={{agent_color: 5}}:",
     ),
     (
-        ["train", "data.path={data}", "out={tmp}/r", "data.batch_size=100000"],
+        ["train", "data.path={data}", "out={tmp}/refused", "data.batch_size=100000"],
         "data.batch_size=100000: the training split has only",
     ),
     (["train", "-m", "data.path={data}", "out={file}/sw", "seed=0,1"], "out={file}/sw: cannot write there"),
     (
         ["quickstart", "out_dir={tmp}/qs", "collect.image_size=8"],
         "model (encoder=cnn, 8 px frames): image_size 8 is not divisible",
+    ),
+    (
+        ["collect", "out={data}", "episodes=1", "image_size=32"],
+        "already holds a dataset; add to it with mode=append",
+    ),
+    (
+        ["collect", "out={data}", "episodes=1", "image_size=32", "mode=append", "policy=random"],
+        "was recorded with policy=expert",
+    ),  # fmt: skip
+    (["eval", "checkpoint={data}"], "is a dataset, not a checkpoint"),
+    (["eval", "checkpoint={root}"], "holds 1 run (a sweep?); pick one"),
+    (
+        ["train", "data.path={small}", "out={run}", "--resume"],
+        "it trained with image size [32, 32], this run has [16, 16]",
     ),
 ]
 
