@@ -21,8 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import torch
 from tensordict import TensorDict
-from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
+from torch.utils.data import BatchSampler, DataLoader, SequentialSampler
 
+from worldjepa.datasets.sampler import StepBatches
 from worldjepa.datasets.windows import WindowDataset
 from worldjepa.errors import DatasetError
 
@@ -74,11 +75,16 @@ def make_loader(
     seed: int = 0,
     drop_last: bool = True,
     pin_memory: bool = False,
+    rank: int = 0,
+    world: int = 1,
+    start: int = 0,
 ) -> DataLoader | ThreadLoader:
     """A loader yielding TensorDicts with batch_size [batch_size]; one ``__getitems__`` per batch.
 
     The order depends only on ``seed`` (not on ``num_workers`` or ``workers``). Iterating again
-    gives the next epoch's order.
+    gives the next epoch's order. Shuffled loaders draw from ``StepBatches``: rank ``rank`` of
+    ``world`` gets its shard of each global batch of ``world * batch_size``, starting at global
+    batch ``start`` (a resumed run passes its step).
     """
     if len(ds) < batch_size and drop_last:
         raise DatasetError(
@@ -89,10 +95,14 @@ def make_loader(
         raise DatasetError(f"workers must be one of {WORKER_KINDS}; got {workers!r}")
     if num_workers < 0:
         raise DatasetError(f"num_workers must be >= 0; got {num_workers}")
-    sampler = (
-        RandomSampler(ds, generator=torch.Generator().manual_seed(seed)) if shuffle else SequentialSampler(ds)
-    )
-    batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+    if shuffle:
+        if len(ds) < batch_size * world:
+            raise DatasetError(
+                f"{ds!r} has {len(ds)} windows, fewer than {world} ranks x batch_size={batch_size}"
+            )
+        batch_sampler = StepBatches(len(ds), batch_size, seed=seed, rank=rank, world=world, start=start)
+    else:
+        batch_sampler = BatchSampler(SequentialSampler(ds), batch_size, drop_last)
     if num_workers > 0 and workers == "thread":
         return ThreadLoader(ds, batch_sampler, num_workers, pin_memory)
     context = None

@@ -99,7 +99,8 @@ def _not_a_checkpoint(path: Path, missing: list[str]) -> str:
     """What ``path`` is instead: a dataset, a sweep (name its runs), or an incomplete checkpoint."""
     if (path / "steps.lance").is_dir():
         return f"{path} is a dataset, not a checkpoint; pass the run dir `worldjepa train out=` wrote"
-    runs = sorted(p.parent.parent.name for p in path.glob("*/checkpoint/model.safetensors"))
+    runs = sorted({p.relative_to(path).parts[0] for p in (*path.glob("*/checkpoints/*/manifest.json"),
+                                         *path.glob("*/checkpoint/model.safetensors"))})  # fmt: skip
     if runs:
         shown = ", ".join(f"{path}/{r}" for r in runs[:3]) + (", ..." if len(runs) > 3 else "")
         return f"{path} holds {len(runs)} run{'s' if len(runs) > 1 else ''} (a sweep?); pick one: {shown}"
@@ -235,11 +236,11 @@ def _refusal(exc: Exception) -> str:
 
 
 def resolve_checkpoint_dir(path: str | Path) -> Path:
-    """Accept a run dir (holding ``checkpoint/``) or the checkpoint dir itself."""
-    path = Path(path)
-    if (path / "checkpoint" / "model.safetensors").exists():
-        return path / "checkpoint"
-    return path
+    """A run dir (its ``checkpoints/last``, or a legacy ``checkpoint/``), its ``checkpoints/``
+    dir, or one checkpoint dir -> that checkpoint dir (see ``worldjepa.run_dir``)."""
+    from worldjepa.run_dir import resolve
+
+    return resolve(path)
 
 
 def load_checkpoint(path: str | Path, device: str = "cpu"):

@@ -6,6 +6,7 @@ import pytest
 from tiny_run import TINY_MODEL
 
 from worldjepa.cli import main
+from worldjepa.run_dir import last_checkpoint
 
 
 @pytest.fixture(scope="session")
@@ -28,6 +29,6 @@ def run(tmp_path_factory):
         *TINY_MODEL,
     ]
     assert main([*train, "steps=10"]) == 0
-    first = json.loads((out / "checkpoint" / "preprocess.json").read_text())
+    first = json.loads((last_checkpoint(out) / "preprocess.json").read_text())
     assert main([*train, "steps=20", "--resume"]) == 0
     return root, data, out, first, train

@@ -12,6 +12,7 @@ import worldjepa as wj
 from worldjepa.config import compose
 from worldjepa.errors import ConfigError
 from worldjepa.planners import CEM, MPCConfig, MPCPolicy, MPPIConfig
+from worldjepa.run_dir import last_checkpoint
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +23,7 @@ def ck(run):
 def test_load_gives_the_model_and_its_preprocessing(ck, run):
     assert isinstance(ck, wj.Checkpoint) and not ck.model.training
     assert ck.preprocess["frameskip"] == 5 and ck.preprocess["image_size"] == [32, 32]
-    assert ck.path == run[2] / "checkpoint"
+    assert ck.path == last_checkpoint(run[2])
     assert ck.dataset().num_episodes == 8
 
 

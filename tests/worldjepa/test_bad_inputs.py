@@ -213,7 +213,7 @@ WITH_RUN = [
         ["eval", "checkpoint={run}", "data={small}"],
         "holds frames [16, 16] but the checkpoint was trained on [32, 32]",
     ),
-    (["eval", "checkpoint={run}", "out={run}/checkpoint/eval"], "that is inside the checkpoint"),
+    (["eval", "checkpoint={run}", "out={run}/checkpoints/last/eval"], "that is inside the checkpoint"),
     (["train", "data.path={data}", "out={data}"], "that is the dataset"),
     (["collect", "out={data}/steps.lance/inner"], "that is inside the dataset"),
     (

@@ -14,6 +14,7 @@ from worldjepa.cli import main
 from worldjepa.commands.quickstart import checkpoint_step
 from worldjepa.errors import CheckpointError
 from worldjepa.manifest import MANIFEST, write_manifest
+from worldjepa.run_dir import last_checkpoint
 
 NEW_STATE = ("training_state.safetensors", "training_state.json")
 
@@ -34,8 +35,10 @@ def one_line_error(capsys) -> str:
 
 
 def make_legacy(ckpt, state=None) -> None:
-    """Turn ``ckpt`` into the pre-manifest layout: a pickled training_state.pt, no manifest."""
-    state = load_training_state(ckpt) if state is None else state
+    """Turn ``ckpt`` into the pre-manifest layout: a pickled training_state.pt (optimizer, step and
+    config: it predates the saved random states), no manifest."""
+    if state is None:
+        state = {k: v for k, v in load_training_state(ckpt).items() if k in ("optimizer", "step", "config")}
     for name in (*NEW_STATE, MANIFEST):
         (ckpt / name).unlink()
     torch.save(state, ckpt / "training_state.pt")
@@ -53,7 +56,7 @@ class WritesMarker:
 
 def test_a_crafted_pickle_is_never_run_and_resuming_stops_with_one_line(run_copy, tmp_path, capsys):
     run, train = run_copy
-    ckpt, marker = run / "checkpoint", tmp_path / "pwned"
+    ckpt, marker = last_checkpoint(run), tmp_path / "pwned"
     make_legacy(ckpt, {"optimizer": WritesMarker(marker), "step": 10})
     pickle.loads(pickle.dumps(WritesMarker(tmp_path / "live")))  # the payload is live: unpickling runs it
     assert (tmp_path / "live").exists()
@@ -66,7 +69,7 @@ def test_a_crafted_pickle_is_never_run_and_resuming_stops_with_one_line(run_copy
 
 def test_a_legacy_training_state_still_resumes_and_is_rewritten_as_data(run_copy, capsys):
     run, train = run_copy
-    ckpt = run / "checkpoint"
+    ckpt = last_checkpoint(run)
     before = load_training_state(ckpt)
     make_legacy(ckpt)
     legacy = load_training_state(ckpt)
@@ -82,7 +85,7 @@ def test_a_legacy_training_state_still_resumes_and_is_rewritten_as_data(run_copy
 
 def test_a_pickle_planted_next_to_a_manifest_is_refused(run_copy):
     run, _ = run_copy
-    ckpt = run / "checkpoint"
+    ckpt = last_checkpoint(run)
     torch.save(load_training_state(ckpt), ckpt / "training_state.pt")
     for name in NEW_STATE:
         (ckpt / name).unlink()
@@ -101,7 +104,7 @@ def test_a_bit_flip_in_the_weights_is_detected(run_copy, capsys):
     from safetensors.torch import load_file
 
     run, _ = run_copy
-    weights = run / "checkpoint" / "model.safetensors"
+    weights = last_checkpoint(run) / "model.safetensors"
     flip_a_byte_in_the_tensor_data(weights)
     load_file(str(weights))  # safetensors alone would not notice
     with pytest.raises(CheckpointError, match="model.safetensors does not match its checksum") as info:
@@ -113,14 +116,14 @@ def test_a_bit_flip_in_the_weights_is_detected(run_copy, capsys):
 
 def test_a_corrupt_training_state_stops_the_resume(run_copy, capsys):
     run, train = run_copy
-    flip_a_byte_in_the_tensor_data(run / "checkpoint" / "training_state.safetensors")
+    flip_a_byte_in_the_tensor_data(last_checkpoint(run) / "training_state.safetensors")
     assert main([*train, "steps=30", "--resume"]) == 2
     assert "training_state.safetensors does not match its checksum" in one_line_error(capsys)
 
 
 def test_a_checkpoint_without_manifest_loads_unchecked(run_copy):
     run, _ = run_copy
-    ckpt = run / "checkpoint"
+    ckpt = last_checkpoint(run)
     (ckpt / MANIFEST).unlink()
     model, pre, _ = load_checkpoint(ckpt)
     assert pre["step"] == 20 and load_training_state(ckpt)["step"] == 20
@@ -128,7 +131,7 @@ def test_a_checkpoint_without_manifest_loads_unchecked(run_copy):
 
 def test_the_resumable_step_is_read_from_either_layout(run_copy):
     run, _ = run_copy
-    ckpt = run / "checkpoint"
+    ckpt = last_checkpoint(run)
     assert has_training_state(ckpt) and checkpoint_step(ckpt) == 20
     for name in NEW_STATE:
         (ckpt / name).unlink()
@@ -171,7 +174,7 @@ MALFORMED = {
 def test_a_malformed_checkpoint_stops_with_one_line(run, tmp_path, capsys, case):
     edit, message = MALFORMED[case]
     ckpt = tmp_path / "ckpt"
-    shutil.copytree(run[2] / "checkpoint", ckpt)
+    shutil.copytree(last_checkpoint(run[2]), ckpt)
     edit(ckpt)
     write_manifest(ckpt)  # as written: the checksums match, the content is wrong
     assert main(["eval", f"checkpoint={ckpt}"]) == 2
@@ -202,9 +205,9 @@ def test_resume_refuses_other_data_and_keeps_its_split(run, tmp_path, capsys):
     grown = tmp_path / "grown"
     shutil.copytree(data, grown)
     assert main(["collect", "episodes=3", "image_size=32", f"out={grown}", "mode=append", "seed=9"]) == 0
-    before = json.loads((copy / "checkpoint" / "preprocess.json").read_text())
+    before = json.loads((last_checkpoint(copy) / "preprocess.json").read_text())
     assert main([*args, f"data.path={grown}", "steps=22"]) == 0
-    after = json.loads((copy / "checkpoint" / "preprocess.json").read_text())
+    after = json.loads((last_checkpoint(copy) / "preprocess.json").read_text())
     assert after["step"] == 22
     assert (after["train_episodes"], after["val_episodes"]) == (
         before["train_episodes"],

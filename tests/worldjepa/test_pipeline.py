@@ -12,6 +12,7 @@ from tiny_run import TINY_MODEL
 
 from worldjepa.cli import main
 from worldjepa.errors import CheckpointError
+from worldjepa.run_dir import last_checkpoint
 
 
 def test_collect_writes_every_episode(run):
@@ -24,7 +25,7 @@ def test_collect_writes_every_episode(run):
 
 def test_checkpoint_layout_and_resume(run):
     _, _, out, first, _ = run
-    ckpt = out / "checkpoint"
+    ckpt = last_checkpoint(out)
     names = ["model.safetensors", "config.yaml", "preprocess.json", "manifest.json"]
     names += ["training_state.safetensors", "training_state.json"]
     assert sorted(p.name for p in ckpt.iterdir()) == sorted(names)
@@ -50,10 +51,10 @@ def test_training_again_into_a_full_dir_refuses(run, capsys):
 
 def test_resuming_a_finished_run_changes_nothing(run):
     _, _, out, _, train = run
-    before = {p.name: p.stat().st_mtime_ns for p in (out / "checkpoint").iterdir()}
+    before = {p.name: p.stat().st_mtime_ns for p in (last_checkpoint(out)).iterdir()}
     metrics = (out / "metrics.csv").read_text()
     assert main([*train, "steps=20", "--resume"]) == 0
-    assert {p.name: p.stat().st_mtime_ns for p in (out / "checkpoint").iterdir()} == before
+    assert {p.name: p.stat().st_mtime_ns for p in (last_checkpoint(out)).iterdir()} == before
     assert (out / "metrics.csv").read_text() == metrics
 
 
@@ -84,7 +85,7 @@ def test_eval_reports_every_policy(run):
     assert main(args) == 0
     res = json.loads((out / "eval" / "results.json").read_text())
     assert [s["policy"] for s in res["summary"]] == ["mpc", "random", "noop"]
-    held_out = json.loads((out / "checkpoint" / "preprocess.json").read_text())["val_episodes"]
+    held_out = json.loads((last_checkpoint(out) / "preprocess.json").read_text())["val_episodes"]
     assert {t["episode_idx"] for t in res["tasks"]} <= set(held_out)
     for s in res["summary"]:
         assert s["episodes"] == len(res["tasks"]) and 0 <= s["ci95"][0] <= s["success_rate"] <= s["ci95"][1]
@@ -101,7 +102,7 @@ def test_eval_video_at_the_default_64px(tmp_path):
     train = ["train", f"data.path={data}", f"out={out}", "data.batch_size=4", "data.val_fraction=0",
              "steps=2", "log_every=1", "val_every=0", "ckpt_every=2", "loss.num_proj=16", *TINY_MODEL]  # fmt: skip
     assert main(train) == 0
-    assert json.loads((out / "checkpoint" / "preprocess.json").read_text())["image_size"] == [64, 64]
+    assert json.loads((last_checkpoint(out) / "preprocess.json").read_text())["image_size"] == [64, 64]
     args = ["eval", f"checkpoint={out}", "protocol=task", "episodes=2", "budget=4", "policies=[mpc,noop]",
             "planner.num_samples=4", "planner.num_iters=1", "planner.num_elites=2", "video=true"]  # fmt: skip
     assert main(args) == 0
@@ -133,7 +134,7 @@ def test_checkpoint_from_another_model_is_named(run, tmp_path):
 
     _, _, out, _, _ = run
     bad = tmp_path / "ckpt"
-    shutil.copytree(out / "checkpoint", bad)
+    shutil.copytree(last_checkpoint(out), bad)
     cfg = yaml.safe_load((bad / "config.yaml").read_text())
     cfg["model"]["latent_dim"] = 24
     (bad / "config.yaml").write_text(yaml.safe_dump(cfg))

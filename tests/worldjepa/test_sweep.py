@@ -5,6 +5,7 @@ import json
 from tiny_run import TINY_MODEL
 
 from worldjepa.cli import main
+from worldjepa.run_dir import last_checkpoint
 
 
 def test_two_job_sweep(run, tmp_path, capsys):
@@ -18,7 +19,7 @@ def test_two_job_sweep(run, tmp_path, capsys):
     jobs = json.loads((sweep / "sweep_summary.json").read_text())
     assert [j["dir"] for j in jobs] == ["seed-0", "seed-1"] and all(j["status"] == "ok" for j in jobs)
     for j in jobs:
-        assert (sweep / j["dir"] / "checkpoint" / "model.safetensors").exists()
+        assert (last_checkpoint(sweep / j["dir"]) / "model.safetensors").exists()
         assert j["summary"]["step"] == "3"
     # different seeds: different runs
     assert jobs[0]["summary"]["pred_loss"] != jobs[1]["summary"]["pred_loss"]

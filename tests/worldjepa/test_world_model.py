@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from worldjepa.errors import ConfigError
-from worldjepa.losses import LossConfig
+from worldjepa.losses import LossConfig, objective
 from worldjepa.metrics import effective_rank
 from worldjepa.models import WorldModelConfig, build_world_model
 
@@ -180,12 +180,12 @@ def moving_squares(batch: int, T: int, g: torch.Generator, size: int = 32, side:
 
 
 def train_on_squares(model, loss_cfg: LossConfig, steps: int = 60) -> list[dict]:
-    """Adam on fresh moving-squares batches -> every step's forward_train output."""
+    """Adam on fresh moving-squares batches -> every step's objective terms."""
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
     data_gen, outs = gen(0), []
     for step in range(steps):
         pixels, actions = moving_squares(32, 4, data_gen)
-        out = model.forward_train(pixels, actions, loss_cfg, gen(step))
+        out = objective(model, {"pixels": pixels, "action": actions}, loss_cfg, gen(step))
         opt.zero_grad()
         out["loss"].backward()
         opt.step()
@@ -231,4 +231,8 @@ def test_inverse_dynamics_term_reads_the_actions_back_from_consecutive_latents()
 def test_inverse_dynamics_term_needs_its_head(model):
     pixels, actions = moving_squares(2, 4, gen(0))
     with pytest.raises(ValueError, match="idm_hidden"):
-        model.forward_train(pixels, actions.repeat(1, 1, FS), LossConfig(num_proj=8, idm_weight=0.1))
+        objective(
+            model,
+            {"pixels": pixels, "action": actions.repeat(1, 1, FS)},
+            LossConfig(num_proj=8, idm_weight=0.1),
+        )

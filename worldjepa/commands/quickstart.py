@@ -41,7 +41,7 @@ def main(cfg: QuickstartConfig) -> dict:
     collect_cfg, train_cfg, eval_cfg = cfg.collect, cfg.train, cfg.eval
     check_model_fits(train_cfg, collect_cfg.image_size)  # before recording data it could not train on
     have = recorded_episodes(collect_cfg)
-    step = checkpoint_step(Path(train_cfg.out) / "checkpoint")
+    step = checkpoint_step(train_cfg.out)
     if step is not None and have < collect_cfg.episodes:
         from worldjepa.errors import ConfigError
 
@@ -87,10 +87,12 @@ def recorded_episodes(cfg) -> int:
     return ds.num_episodes
 
 
-def checkpoint_step(ckpt: Path) -> int | None:
-    """-> the step of the resumable checkpoint ``ckpt`` (either training-state layout), or None."""
-    from worldjepa.checkpoint import has_training_state, read_checkpoint_files
+def checkpoint_step(ckpt: str | Path) -> int | None:
+    """-> the step of the resumable checkpoint ``ckpt`` names (a run dir or a checkpoint dir, in
+    any layout), or None."""
+    from worldjepa.checkpoint import has_training_state, read_checkpoint_files, resolve_checkpoint_dir
 
+    ckpt = resolve_checkpoint_dir(ckpt)
     if not has_training_state(ckpt):
         return None
     _, preprocess = read_checkpoint_files(ckpt)  # a corrupt or malformed checkpoint stops here

@@ -64,7 +64,7 @@ def path_opt(default: str | None, help: str) -> Any:
     return opt(default, help, pattern=PATH)
 
 
-def device_opt(default: str = "cpu") -> Any:
+def device_opt(default: str = "auto") -> Any:
     """The ``device`` field every command shares (its availability is checked when it is used)."""
     return opt(default, "torch device (auto: cuda if available, else mps, else cpu)", pattern=DEVICE)
 

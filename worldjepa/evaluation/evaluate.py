@@ -110,12 +110,13 @@ def evaluate(cfg: EvalConfig) -> dict:
     from worldjepa.evaluation.video import write_episode_video
     from worldjepa.paths import writable_dir
     from worldjepa.progress import progress_bar
+    from worldjepa.run_dir import run_of
 
     expect(cfg, EvalConfig, "eval")
     validate(cfg)  # unknown names and bad numbers fail before any work
     device = resolve_device(cfg.device)
     ckpt_dir, model, pre, ds = load_checkpoint_and_data(cfg.checkpoint, cfg.data, device)
-    out = writable_dir(cfg.out or ckpt_dir.parent / "eval", "out")  # before any work
+    out = writable_dir(cfg.out or run_of(ckpt_dir) / "eval", "out")  # before any work
     data_path = cfg.data or pre["dataset"]
     image_size = pre["image_size"][0]
     factor_split = cfg.factors if cfg.protocol == "task" else "default"  # offset: factors come from the data

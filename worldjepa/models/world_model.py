@@ -1,6 +1,7 @@
 """The LeWorldModel: pixel encoder + projector, action encoder, causal AdaLN predictor.
 
-Trained end-to-end from pixels with ``pred MSE + λ·SIGReg(z)`` (no EMA, no stop-gradient).
+Trained end-to-end from pixels with ``pred MSE + λ·SIGReg(z)`` (no EMA, no stop-gradient); the
+objective lives in ``worldjepa.losses.objectives``, the model keeps encode, predict and rollout.
 The model carries its own action normaliser, so planners and checkpoints work in raw env
 action units. Action blocks are ``frameskip`` env steps flattened step-major:
 [a_0 (A), a_1 (A), ..., a_{fs-1} (A)] -> (fs*A,).
@@ -9,11 +10,9 @@ action units. Action blocks are ``frameskip`` env steps flattened step-major:
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from einops import rearrange, repeat
 from torch import Tensor, nn
 
-from worldjepa.losses import LossConfig, SIGReg, prediction_loss
 from worldjepa.models.action_encoder import ActionEncoder
 from worldjepa.models.config import WorldModelConfig
 from worldjepa.models.encoders import ENCODERS
@@ -172,47 +171,6 @@ class WorldModel(nn.Module):
             window = torch.stack(zs[start:end], dim=1)  # (N, <=num_hist, D)
             zs.append(self.predictor.forward_modulated(window, mods[:, start:end], last_only=True)[:, 0])
         return torch.stack(zs[H0:], dim=1)
-
-    # ------------------------------------------------------------------------------- train
-    def forward_train(
-        self,
-        pixels: Tensor,
-        actions: Tensor,
-        loss_cfg: LossConfig | None = None,
-        generator: torch.Generator | None = None,
-    ) -> dict[str, Tensor]:
-        """pixels: (B, T, 3, H, W) uint8, actions: (B, T, fs*A) raw -> dict(loss, pred_loss,
-        sigreg_loss: scalars; z: (B, T, D)).
-
-        Teacher forcing: predict z[:, 1:] from z[:, :-1] and actions[:, :-1]. Gradients reach
-        the encoder through both the prediction and the target (no stop-gradient, no EMA);
-        SIGReg on z is what prevents the trivial collapsed solution. ``generator`` draws the
-        SIGReg directions (seed it from the step, identically on every DDP rank).
-
-        With ``loss_cfg.idm_weight`` > 0 the inverse-dynamics head also predicts each
-        (standardised) action block from the latents on either side of it (``idm_loss``), which
-        makes the latent keep what the actions move: without it a JEPA may encode the static
-        scene and drop a small agent whose motion costs prediction error.
-        """
-        loss_cfg = loss_cfg or LossConfig()
-        z = self.encode(pixels)
-        z_hat = self.predict(z[:, :-1], actions[:, :-1])
-        pred_loss = prediction_loss(z_hat, z[:, 1:])
-        sigreg_loss = SIGReg(num_proj=loss_cfg.num_proj).to(z.device)(z, generator)
-        loss = pred_loss + loss_cfg.sigreg_weight * sigreg_loss
-        out = {"pred_loss": pred_loss, "sigreg_loss": sigreg_loss, "z": z}
-        if loss_cfg.idm_weight > 0:
-            if self.idm is None:
-                raise ValueError("LossConfig.idm_weight > 0 needs a model built with idm_hidden > 0")
-            a_hat = self.idm(torch.cat([z[:, :-1], z[:, 1:]], dim=-1))
-            out["idm_loss"] = F.mse_loss(a_hat.float(), self.normalise_actions(actions[:, :-1]))
-            loss = loss + loss_cfg.idm_weight * out["idm_loss"]
-        return {"loss": loss, **out}
-
-    def forward(self, pixels: Tensor, actions: Tensor, loss_cfg: LossConfig | None = None, generator=None):
-        """Alias of ``forward_train``: DDP only syncs gradients for calls that go through
-        ``forward``, so ``DDP(model)(pixels, actions, loss_cfg, generator)`` is the way to train."""
-        return self.forward_train(pixels, actions, loss_cfg, generator)
 
 
 def build_world_model(cfg: WorldModelConfig) -> WorldModel:

@@ -120,12 +120,13 @@ def run_probe(cfg: ProbeConfig) -> dict:
     from worldjepa.probes.fit import PROBES, scores, varies
     from worldjepa.probes.report import format_table, plot_predictions
     from worldjepa.probes.targets import probe_targets
+    from worldjepa.run_dir import run_of
 
     expect(cfg, ProbeConfig, "probe")
     validate(cfg)
     device = resolve_device(cfg.device)
     ckpt_dir, model, pre, ds = load_checkpoint_and_data(cfg.checkpoint, cfg.data, device)
-    out = writable_dir(cfg.out or ckpt_dir.parent / "probe", "out")  # before any work
+    out = writable_dir(cfg.out or run_of(ckpt_dir) / "probe", "out")  # before any work
     size = pre["image_size"][0]
     if "pixels" in cfg.features and size % cfg.pixel_size:
         raise ConfigError(

@@ -121,6 +121,7 @@ def run_surprise(cfg: SurpriseConfig) -> dict:
     from worldjepa.paths import writable_dir
     from worldjepa.probes.violations import VIOLATIONS
     from worldjepa.progress import progress_bar
+    from worldjepa.run_dir import run_of
 
     expect(cfg, SurpriseConfig, "surprise")
     validate(cfg)
@@ -128,7 +129,7 @@ def run_surprise(cfg: SurpriseConfig) -> dict:
     violations = {name: VIOLATIONS.get(name) for name in cfg.violations}
     overrides = {"physics": cfg.physics, "color": cfg.colors}
     ckpt_dir, model, pre, ds = load_checkpoint_and_data(cfg.checkpoint, cfg.data, device)
-    out = writable_dir(cfg.out or ckpt_dir.parent / "surprise", "out")  # before any work
+    out = writable_dir(cfg.out or run_of(ckpt_dir) / "surprise", "out")  # before any work
     fs, num_hist = pre["frameskip"], model.cfg.num_hist
     held_out = pre["val_episodes"] if trained_on(pre, cfg.data) else ds.episode_ids.tolist()
     by_id = {int(e["episode_idx"]): e for e in ds.episodes}

@@ -20,7 +20,7 @@ class DataConfig:
     frameskip: int = opt(5, "env steps per action block (one predictor token)", ge=1)
     val_fraction: float = opt(0.2, "episodes held out (by episode); eval plans on these", ge=0, lt=1)
     split_seed: int = opt(0, "seed of the train / held-out episode split", ge=0)
-    batch_size: int = opt(64, "windows per training batch", ge=1)
+    batch_size: int = opt(64, "windows per training batch on each rank (global batch: x nproc)", ge=1)
     num_workers: int = opt(0, "loader workers reading batches ahead (0: read in the training loop)", ge=0)
     workers: str = opt(
         "thread", "thread (no shared-memory copies) | process (forkserver)", choices=("thread", "process")
@@ -47,12 +47,20 @@ class TrainConfig(Validated):
     steps: int = opt(2500, "optimizer steps in all (a resumed run continues to this many)", ge=1)
     seed: int = opt(0, "seed of the weights, batch order and SIGReg directions", ge=0)
     device: str = device_opt()
-    amp: str = opt("bf16", "bf16: autocast (~30% faster on CPU) | none: float32", choices=("bf16", "none"))
-    out: str = path_opt("runs/tworoom", "run directory: checkpoint/, metrics.csv, training_curves.png")
-    resume: bool = opt(False, "continue the run in out (or pass --resume)")
+    amp: str = opt("bf16", "bf16: autocast (~30% faster on CPU, the fast path on cuda) | none: float32",
+                   choices=("bf16", "none"))  # fmt: skip
+    compile: bool = opt(False, "torch.compile the encoder and predictor (minutes to warm up; then faster)")
+    nproc: int = opt(1, "> 1: train on this many local processes (runs torchrun for you)", ge=1)
+    out: str = path_opt(
+        "runs/tworoom", "run directory: checkpoints/<step>/, metrics.csv, training_curves.png"
+    )
+    resume: bool = opt(False, "continue the run in out from its last checkpoint (or pass --resume)")
+    logger: str = opt("csv", "csv (always written) | tensorboard | wandb (offline) as well",
+                      choices="worldjepa.training.tracking:TRACKERS")  # fmt: skip
     log_every: int = opt(25, "steps between metrics.csv rows", ge=1)
     val_every: int = opt(250, "steps between held-out validations; 0: never", ge=0)
     ckpt_every: int = opt(500, "steps between checkpoints", ge=1)
+    keep_last: int = opt(3, "step checkpoints kept in out/checkpoints (the newest); 0: all", ge=0)
     val_batches: int = opt(4, "held-out batches per validation", ge=1)
     max_minutes: float = opt(0.0, "stop early (with a checkpoint) after this wall time; 0: no limit", ge=0)
 

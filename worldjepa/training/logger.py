@@ -1,60 +1,109 @@
-"""Training metrics: one CSV row per log step (flushed, so a crash keeps the history) + a plot."""
+"""Training metrics: ``metrics.csv`` with one row per logged step and a column for every key any
+row has had (a new term adds a column: the file is rewritten with the wider header), flushed
+row by row so a crash keeps the history, plus ``training_curves.png``.
+
+Floats are written at full precision (``repr``): a resumed run's losses can be compared with an
+uninterrupted run's bit for bit. Rows also go to the run's experiment trackers
+(``worldjepa.training.tracking``).
+"""
 
 from __future__ import annotations
 
 import csv
+import io
+import os
+from collections.abc import Sequence
 from pathlib import Path
 
-COLUMNS = (
-    "step",
-    "loss",
-    "pred_loss",
-    "sigreg_loss",
-    "rank",
-    "grad_norm",
-    "lr",
-    "steps_per_s",
-    "val_pred_loss",
-    "val_copy_loss",
-    "val_rank",
-    "val_probe_r2",
-    "idm_loss",
-)
+# The columns the plot reads (read_metrics gives NaN for any a file lacks).
+PLOTTED = ("step", "loss", "pred_loss", "sigreg_loss", "rank", "val_pred_loss", "val_copy_loss", "val_rank",
+           "val_probe_r2", "idm_loss")  # fmt: skip
+
+
+def _cell(v) -> str:
+    if isinstance(v, bool):
+        return str(int(v))
+    if isinstance(v, float):
+        return repr(v)
+    return str(v)
 
 
 class MetricsLogger:
-    def __init__(self, out: str | Path, resume: bool = False):
+    """``<out>/metrics.csv``. ``resume_step``: continue an existing file, cut back to the rows of
+    steps <= it (the killed run's rows past its checkpoint are dropped, so no step appears
+    twice); None: start a new file."""
+
+    def __init__(self, out: str | Path, resume_step: int | None = None, trackers: Sequence = ()):
         self.path = Path(out) / "metrics.csv"
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        append = resume and self.path.exists()
-        fields = COLUMNS
-        if append:  # keep the file's own columns (it may predate a newer one)
+        self.trackers = list(trackers)
+        self._columns: list[str] = []
+        self._rows: list[dict[str, str]] = []
+        if resume_step is not None and self.path.exists():
             with open(self.path, newline="") as f:
-                fields = tuple(next(csv.reader(f), COLUMNS))
-        self._file = open(self.path, "a" if append else "w", newline="")
-        self._writer = csv.DictWriter(self._file, fieldnames=fields, extrasaction="ignore")
-        if not append:
-            self._writer.writeheader()
+                reader = csv.DictReader(f)
+                self._columns = list(reader.fieldnames or [])
+                self._rows = [r for r in reader if _step(r) is not None and _step(r) <= resume_step]
+        self._rewrite()
+
+    def _rewrite(self) -> None:
+        """Write the header and every row to a temp file and swap it in (atomic)."""
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=self._columns, restval="")
+        if self._columns:
+            writer.writeheader()
+            writer.writerows(self._rows)
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp.write_text(buf.getvalue())
+        os.replace(tmp, self.path)
+        self._file = open(self.path, "a", newline="")
 
     def log(self, row: dict) -> None:
-        self._writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
-        self._file.flush()
+        """One step's metrics (``step`` and any named numbers)."""
+        cells = {k: _cell(v) for k, v in row.items()}
+        self._rows.append(cells)
+        new = [k for k in cells if k not in self._columns]
+        if new:
+            self._columns += new
+            self._file.close()
+            self._rewrite()
+        else:
+            csv.DictWriter(self._file, fieldnames=self._columns, restval="").writerow(cells)
+            self._file.flush()
+        for tracker in self.trackers:
+            tracker.log(row)
 
     def close(self) -> None:
         self._file.close()
+        for tracker in self.trackers:
+            tracker.close()
 
     def plot(self) -> Path | None:
         """Write training_curves.png beside metrics.csv (None when nothing is logged yet)."""
         return plot_metrics(self.path)
 
 
+def _step(row: dict) -> int | None:
+    try:
+        return int(float(row.get("step") or ""))
+    except ValueError:
+        return None
+
+
 def read_metrics(path: str | Path) -> dict[str, list[float]]:
-    cols: dict[str, list[float]] = {c: [] for c in COLUMNS}
+    """-> every column of ``path`` (and each of ``PLOTTED``) as floats, NaN where a row has none."""
     with open(path, newline="") as f:
-        for row in csv.DictReader(f):
-            for c in COLUMNS:
-                v = row.get(c, "")
+        reader = csv.DictReader(f)
+        rows = list(reader)
+        names = list(dict.fromkeys([*(reader.fieldnames or []), *PLOTTED]))
+    cols: dict[str, list[float]] = {c: [] for c in names}
+    for row in rows:
+        for c in names:
+            v = row.get(c, "")
+            try:
                 cols[c].append(float(v) if v not in ("", None) else float("nan"))
+            except ValueError:
+                cols[c].append(float("nan"))
     return cols
 
 

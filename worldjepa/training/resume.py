@@ -12,9 +12,10 @@ from worldjepa.training.config import TrainConfig
 log = logging.getLogger(__name__)
 
 # What a resumed run may change: how long it runs and how it is run, not what it learns.
+# The global batch is the recipe; how it is split over ranks (nproc, data.batch_size) is not.
 RUNTIME_KEYS = ("steps", "resume", "out", "device", "log_every", "val_every", "ckpt_every", "val_batches",
-                "max_minutes")  # fmt: skip
-RUNTIME_DATA_KEYS = ("path", "num_workers", "workers")
+                "max_minutes", "compile", "nproc", "logger", "keep_last", "eval_every", "eval_tasks")  # fmt: skip
+RUNTIME_DATA_KEYS = ("path", "num_workers", "workers", "batch_size")
 
 
 def recipe(resolved: dict) -> dict:
@@ -45,8 +46,11 @@ def checkpoint_overrides(saved_cfg: dict, preprocess: dict) -> list[str]:
     from worldjepa.models.config import DATA_FIELDS
 
     rec = recipe(saved_cfg)
+    rec.pop("global_batch_size", None)  # derived: data.batch_size x nproc
     rec["model"] = {k: v for k, v in (rec.get("model") or {}).items() if k not in DATA_FIELDS}
     rec.setdefault("data", {})["path"] = preprocess["dataset"]
+    if "batch_size" in (saved_cfg.get("data") or {}):
+        rec["data"]["batch_size"] = saved_cfg["data"]["batch_size"]
 
     def flat(d: dict, prefix: str = ""):
         for key, value in d.items():

@@ -1,8 +1,10 @@
 """The training loop: pred MSE + lambda * SIGReg, end to end from pixels (no EMA, no stop-grad).
 
 Reads like the recipe: build data -> build model -> AdamW with warmup + cosine -> loop, logging
-loss, SIGReg, the embedding's effective rank (collapse shows up there first) and a held-out
-prediction loss; a checkpoint directory is (re)written every ``ckpt_every`` steps and at the end.
+every term the objective returns, the embedding's effective rank (collapse shows up there
+first) and a held-out prediction loss; ``<out>/checkpoints/<step>/`` is written every
+``ckpt_every`` steps and at the end, each with the full training state (optimizer, step, every
+random generator, the sampler's position), so ``--resume`` continues bit for bit.
 """
 
 from __future__ import annotations
@@ -97,188 +99,263 @@ def check_model_fits(cfg: TrainConfig, image_size: int) -> None:
 
 
 def train(cfg: TrainConfig) -> Path:
-    """Train and return the checkpoint directory (``<out>/checkpoint``)."""
-    import torch
+    """Train and return the last checkpoint dir (``<out>/checkpoints/<step>``).
 
-    from worldjepa.checkpoint import (
-        load_training_state,
-        load_weights,
-        read_checkpoint_files,
-        save_checkpoint,
-    )
+    Under torchrun (``WORLD_SIZE`` > 1) every rank calls this: one model trains on all of them
+    (DDP; gloo on CPU, nccl on GPU), each reading its shard of every global batch, and rank 0
+    alone logs, validates and checkpoints."""
     from worldjepa.config import validate as validate_config
     from worldjepa.config.fields import expect
-    from worldjepa.datasets import WindowDataset, infinite_batches, make_loader, open_dataset, split_episodes
     from worldjepa.devices import resolve_device
-    from worldjepa.metrics import effective_rank
-    from worldjepa.paths import writable_dir
-    from worldjepa.progress import progress_bar
-    from worldjepa.training.resume import first_difference, recipe, resumed_split
+    from worldjepa.training import distributed
 
     expect(cfg, TrainConfig, "train")
     validate_config(cfg)  # also when the caller edited the dataclass after building it
     device = resolve_device(cfg.device)
+    world = distributed.init(device)
+    try:
+        return _train(cfg, distributed.local_device(device, world), world)
+    finally:
+        distributed.shutdown(world)
+
+
+def _train(cfg: TrainConfig, device, world) -> Path:
+    import uuid
+
+    import torch
+
+    from worldjepa.checkpoint import load_training_state, load_weights, read_checkpoint_files
+    from worldjepa.datasets import WindowDataset, infinite_batches, make_loader, open_dataset, split_episodes
+    from worldjepa.losses import TrainStep
+    from worldjepa.metrics import effective_rank
+    from worldjepa.paths import writable_dir
+    from worldjepa.progress import progress_bar
+    from worldjepa.run_dir import LEGACY, last_checkpoint
+    from worldjepa.training import distributed, rng
+    from worldjepa.training.resume import first_difference, recipe, resumed_split
+
     out = writable_dir(cfg.out, "out")
-    ckpt_dir = out / "checkpoint"
+    resume_from = last_checkpoint(out) if cfg.resume else None
+    if cfg.resume and resume_from is None:
+        raise CheckpointError(f"--resume given but {out} holds no checkpoint; start without --resume")
+    if not cfg.resume and last_checkpoint(out) is not None:
+        raise ConfigError(
+            f"{out} already holds a checkpoint; pass --resume to continue it or choose another out="
+        )
     ds = open_dataset(cfg.data.path)
-    if cfg.resume:  # the same data and the same split as the run being continued
-        train_ids, val_ids = resumed_split(ckpt_dir, cfg, ds)
+    if resume_from is not None:  # the same data and the same split as the run being continued
+        train_ids, val_ids = resumed_split(resume_from, cfg, ds)
     else:
-        if (ckpt_dir / "model.safetensors").exists():
-            raise ConfigError(
-                f"{out} already holds a checkpoint; pass --resume to continue it or choose another out="
-            )
         train_ids, val_ids = split_episodes(ds.episode_ids, cfg.data.val_fraction, cfg.data.split_seed)
     window_kw = dict(num_steps=cfg.data.num_steps, frameskip=cfg.data.frameskip)
     train_ds = WindowDataset(cfg.data.path, episodes=train_ids, **window_kw)
-    if len(train_ds) < cfg.data.batch_size:
+    global_batch = cfg.data.batch_size * world.size
+    if len(train_ds) < global_batch:
+        per = f" ({world.size} ranks x {cfg.data.batch_size})" if world.size > 1 else ""
         raise ConfigError(
             f"data.batch_size={cfg.data.batch_size}: the training split has only {len(train_ds)} windows "
-            f"({len(train_ids)} episodes); lower data.batch_size or record more episodes"
+            f"({len(train_ids)} episodes) for a global batch of {global_batch}{per}; lower data.batch_size "
+            "or record more episodes"
         )
     # Held-out windows carry their states too: the linear-probe monitor reads them.
     val_cols = ("pixels", "action", "state") if ds.state_names else ("pixels", "action")
     val_ds = (
         WindowDataset(cfg.data.path, episodes=val_ids, columns=val_cols, **window_kw)
-        if len(val_ids)
+        if len(val_ids) and world.main
         else None
     )
 
     model, model_cfg = make_model(cfg, ds)
+    if world.size > 1:
+        distributed.convert_batchnorm(model)  # statistics of the global batch, as one process at B
     model.to(device)
+    step_module = TrainStep(model, cfg.loss).to(device)
+    if cfg.compile:
+        model.encoder.compile()  # in place: the state dict keeps its keys
+        model.predictor.compile()
     optim = torch.optim.AdamW(model.parameters(), lr=cfg.optim.lr, weight_decay=cfg.optim.weight_decay)
     preprocess = build_preprocess(cfg, ds, model_cfg, train_ids, val_ids)
-    if cfg.resume:  # the statistics the model was normalised with, not the (maybe grown) dataset's
-        _, saved_pre = read_checkpoint_files(ckpt_dir)
+    resolved = {**dataclasses.asdict(cfg), "model": model_cfg.to_dict(), "resume": False,
+                "global_batch_size": global_batch}  # fmt: skip
+    sig_gen = torch.Generator(device=device)
+    start_step, run_id = 0, uuid.uuid4().hex[:12]
+    if resume_from is not None:
+        saved_cfg, saved_pre = read_checkpoint_files(resume_from)
+        # the statistics the model was normalised with, not the (maybe grown) dataset's
         preprocess.update({k: saved_pre[k] for k in ("action_stats", "proprio_stats") if k in saved_pre})
-    resolved = {**dataclasses.asdict(cfg), "model": model_cfg.to_dict(), "resume": False}
-
-    start_step = 0
-    if cfg.resume:
-        saved_cfg, _ = read_checkpoint_files(ckpt_dir)
+        saved_cfg.setdefault("global_batch_size", saved_cfg.get("data", {}).get("batch_size"))
         differs = first_difference(recipe(saved_cfg), recipe(resolved))
         if differs:
             raise CheckpointError(
-                f"cannot resume {ckpt_dir}: it was trained with {differs}; leave the key out to keep its value, "
-                "or train a new run (another out=) to change it"
+                f"cannot resume {resume_from}: it was trained with {differs}; leave the key out to keep its "
+                "value, or train a new run (another out=) to change it"
             )
-        load_weights(model, ckpt_dir / "model.safetensors")
-        state = load_training_state(ckpt_dir, device=str(device))
+        load_weights(model, resume_from / "model.safetensors")
+        state = load_training_state(resume_from, device="cpu")
         try:
             optim.load_state_dict(state["optimizer"])
         except (KeyError, TypeError, ValueError) as exc:
             raise CheckpointError(
-                f"cannot resume: {ckpt_dir}'s optimizer state does not fit ({exc})"
+                f"cannot resume: {resume_from}'s optimizer state does not fit ({exc})"
             ) from None
-        start_step = int(state["step"])
+        start_step, run_id = int(state["step"]), state.get("run_id", run_id)
+        if "rng" in state:
+            rng.restore(state["rng"], {"sigreg": sig_gen})
+        else:
+            log.warning("%s predates exact resume: its batch order is not restored", resume_from)
+        if resume_from.name == LEGACY:
+            log.info("continuing the single-checkpoint run %s into %s/checkpoints/", resume_from, out)
         if start_step >= cfg.steps:
             log.warning(
-                "%s is already trained %d steps (steps=%d): nothing to do", ckpt_dir, start_step, cfg.steps
+                "%s is already trained %d steps (steps=%d): nothing to do", resume_from, start_step, cfg.steps
             )
-            return ckpt_dir
-        log.info("resuming from step %d (%s)", start_step, ckpt_dir)
+            return resume_from
+        log.info("resuming from step %d (%s)", start_step, resume_from)
 
-    loss_cfg = cfg.loss
-    # Resuming re-seeds the batch order from the step so a resumed run does not replay batches.
-    loader = make_loader(
-        train_ds,
-        cfg.data.batch_size,
-        shuffle=True,
-        num_workers=cfg.data.num_workers,
-        workers=cfg.data.workers,
-        seed=cfg.seed + start_step,
+    trainer = (
+        torch.nn.parallel.DistributedDataParallel(
+            step_module, device_ids=[device.index] if device.type == "cuda" else None, broadcast_buffers=False
+        )
+        if world.size > 1
+        else step_module
     )
+    loader = make_loader(
+        train_ds, cfg.data.batch_size, shuffle=True, num_workers=cfg.data.num_workers, workers=cfg.data.workers,
+        seed=cfg.seed, rank=world.rank, world=world.size, start=start_step, pin_memory=device.type == "cuda",
+    )  # fmt: skip
     batches = infinite_batches(loader)
     val_batches = _fixed_val_batches(val_ds, cfg) if val_ds is not None else []
-    logger = MetricsLogger(out, resume=cfg.resume)
-    sig_gen = torch.Generator(device=device)
+    logger = (
+        _start_logging(cfg, out, resolved, world, global_batch, start_step, run_id) if world.main else None
+    )
     amp = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.amp == "bf16")
 
-    def checkpoint(step: int) -> None:
-        save_checkpoint(
-            ckpt_dir,
-            model,
-            resolved,
-            {**preprocess, "step": step},
-            {"optimizer": optim.state_dict(), "step": step, "config": resolved},
-        )
+    def training_state(step: int) -> dict:
+        sampler = {"seed": cfg.seed, "next_batch": step, "global_batch_size": global_batch}
+        return {"optimizer": optim.state_dict(), "step": step, "config": resolved, "run_id": run_id,
+                "rng": rng.capture({"sigreg": sig_gen}), "sampler": sampler, "world_size": world.size}  # fmt: skip
+
+    def checkpoint(step: int) -> Path:
+        saved = None
+        if world.main:
+            saved = save_step(out, step, model, resolved, {**preprocess, "step": step}, training_state(step),
+                              cfg.keep_last)  # fmt: skip
+        distributed.barrier(world)
+        return saved or out
 
     log.info(
-        "training %.2fM params on %d train / %d val windows (%d / %d episodes)",
-        sum(p.numel() for p in model.parameters()) / 1e6,
-        len(train_ds),
-        len(val_ds) if val_ds else 0,
-        len(train_ids),
-        len(val_ids),
-    )
+        "training %.2fM params on %d train / %d val windows (%d / %d episodes), global batch %d%s, on %s",
+        sum(p.numel() for p in model.parameters()) / 1e6, len(train_ds), len(val_ds) if val_ds else 0,
+        len(train_ids), len(val_ids), global_batch,
+        f" ({world.size} ranks x {cfg.data.batch_size})" if world.size > 1 else "", device,
+    )  # fmt: skip
     t_start = time.perf_counter()
-    t_log, step = t_start, start_step
-    bar = progress_bar(total=cfg.steps, initial=start_step, desc="train", unit="step")
+    t_log, step, done, last = t_start, start_step, start_step, None
+    bar = progress_bar(total=cfg.steps, initial=start_step, desc="train", unit="step", disable=not world.main)
     try:
-        model.train()
+        trainer.train()
         for step in range(start_step, cfg.steps):
             for group in optim.param_groups:
                 group["lr"] = lr_at(step, cfg)
-            batch = next(batches).to(device)
-            sig_gen.manual_seed(cfg.seed * 1_000_003 + step)  # same directions on every DDP rank
+            batch = next(batches).to(device, non_blocking=True)
+            sig_gen.manual_seed(cfg.seed * 1_000_003 + step)  # the same directions on every rank
             with amp:
-                out_t = model.forward_train(batch["pixels"], batch["action"], loss_cfg, generator=sig_gen)
+                terms = trainer(batch, sig_gen)
             optim.zero_grad(set_to_none=True)
-            out_t["loss"].backward()
+            terms["loss"].backward()
             grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.optim.grad_clip)
-            if not torch.isfinite(out_t["loss"]):
+            time_up = bool(cfg.max_minutes) and time.perf_counter() - t_start > 60 * cfg.max_minutes
+            bad, time_up = _agree(world, device, not torch.isfinite(terms["loss"] + grad_norm), time_up)
+            if bad:
                 raise TrainingError(
-                    f"the loss became {out_t['loss'].item()} at step {step + 1} (the last checkpoint is kept); "
+                    f"the loss became {terms['loss'].item()} at step {step + 1} (the last checkpoint is kept); "
                     "lower optim.lr or check the data"
                 )
             optim.step()
             bar.update(1)
             done = step + 1
             if done % cfg.log_every == 0 or done == cfg.steps:
-                z = out_t["z"].detach().float().flatten(0, 1)
                 now = time.perf_counter()
-                row = {
-                    "step": done,
-                    "loss": out_t["loss"].item(),
-                    "pred_loss": out_t["pred_loss"].item(),
-                    "sigreg_loss": out_t["sigreg_loss"].item(),
-                    "rank": effective_rank(z),
-                    "grad_norm": float(grad_norm),
-                    "lr": optim.param_groups[0]["lr"],
-                    "steps_per_s": cfg.log_every / max(now - t_log, 1e-9),
-                }
-                if "idm_loss" in out_t:
-                    row["idm_loss"] = out_t["idm_loss"].item()
+                scalars = {k: v.item() for k, v in terms.items() if v.dim() == 0}
+                row = {"step": done, **distributed.mean_over_ranks(scalars, world, device)}
+                z = distributed.gather_rows(terms["z"].detach().float().flatten(0, 1), world)
+                row.update(rank=effective_rank(z), grad_norm=float(grad_norm), lr=optim.param_groups[0]["lr"],
+                           steps_per_s=cfg.log_every / max(now - t_log, 1e-9))  # fmt: skip
                 t_log = now
                 if val_batches and cfg.val_every and (done % cfg.val_every == 0 or done == cfg.steps):
                     row.update(validate(model, val_batches, device))
-                    model.train()
-                logger.log(row)
+                    trainer.train()
+                if logger is not None:
+                    logger.log(row)
                 bar.set_postfix(
-                    pred=f"{row['pred_loss']:.4f}", sig=f"{row['sigreg_loss']:.3f}", rank=f"{row['rank']:.0f}"
+                    {k: f"{row[k]:.4g}" for k in ("pred_loss", f"{cfg.loss.regulariser}_loss", "rank")}
                 )
             if done % cfg.ckpt_every == 0:
-                checkpoint(done)
-            if cfg.max_minutes and time.perf_counter() - t_start > 60 * cfg.max_minutes:
+                last = checkpoint(done)
+            if time_up:
                 log.warning("stopping at step %d: max_minutes=%s reached", done, cfg.max_minutes)
                 break
         step = done
     except KeyboardInterrupt:
-        log.warning("interrupted at step %d; saving a checkpoint to resume from", step)
-        checkpoint(step)
+        log.warning("interrupted at step %d; saving a checkpoint to resume from", done)
+        if world.main and done > start_step:
+            save_step(
+                out, done, model, resolved, {**preprocess, "step": done}, training_state(done), cfg.keep_last
+            )
         raise
     finally:
         bar.close()
-    checkpoint(step)
-    logger.close()
-    logger.plot()
-    log.info(
-        "trained %d steps in %.1f min; checkpoint: %s",
-        step - start_step,
-        (time.perf_counter() - t_start) / 60,
-        ckpt_dir,
-    )
-    return ckpt_dir
+    if last is None or done % cfg.ckpt_every != 0:
+        last = checkpoint(step)
+    if logger is not None:
+        logger.close()
+        logger.plot()
+    log.info("trained %d steps in %.1f min; checkpoint: %s", step - start_step,
+             (time.perf_counter() - t_start) / 60, last)  # fmt: skip
+    return last
+
+
+def save_step(out: Path, step: int, model, config: dict, preprocess: dict, training_state: dict,
+              keep_last: int) -> Path:  # fmt: skip
+    """Write ``<out>/checkpoints/<step>``, point ``last`` at it, then drop the oldest beyond
+    ``keep_last``. Each stage is atomic: a crash anywhere leaves ``last`` on a complete one."""
+    from worldjepa.checkpoint import save_checkpoint
+    from worldjepa.run_dir import point_last, prune, step_dir
+
+    path = save_checkpoint(step_dir(out, step), model, config, preprocess, training_state)
+    point_last(out, step)
+    prune(out, keep_last)
+    return path
+
+
+def _agree(world, device, *flags: bool) -> list[bool]:
+    """Each flag, true on every rank if it is true on any (ranks stop together or not at all)."""
+    if world.size == 1:
+        return list(flags)
+    import torch
+
+    t = torch.tensor([float(f) for f in flags], device=device)
+    torch.distributed.all_reduce(t, op=torch.distributed.ReduceOp.MAX)
+    return [bool(v) for v in t.tolist()]
+
+
+def _start_logging(cfg: TrainConfig, out: Path, resolved: dict, world, global_batch: int, start_step: int,
+                   run_id: str):  # fmt: skip
+    """metrics.csv (cut back to ``start_step`` on resume), the tracker ``cfg.logger`` names, and
+    the resolved config and provenance (``config.yaml``, ``run.json``) beside them."""
+    import json
+
+    import yaml
+
+    from worldjepa.training.provenance import run_info
+    from worldjepa.training.tracking import start_tracker
+
+    out.mkdir(parents=True, exist_ok=True)
+    info = run_info(world.size, global_batch, start_step, run_id)
+    (out / "config.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False))
+    (out / "run.json").write_text(json.dumps(info, indent=2))
+    tracker = start_tracker(cfg.logger, out, resolved, info)
+    return MetricsLogger(out, resume_step=start_step if cfg.resume else None, trackers=[tracker])
 
 
 def _fixed_val_batches(val_ds, cfg: TrainConfig) -> list:
