@@ -101,7 +101,8 @@ class Checkpoint:
 
 
 def load(path: str | Path, device: str = "cpu") -> Checkpoint:
-    """A run directory (holding ``checkpoint/``) or a checkpoint directory -> ``Checkpoint``."""
+    """A run directory (its ``checkpoints/last``) or one checkpoint directory (e.g.
+    ``<run>/checkpoints/1000``) -> ``Checkpoint``."""
     from worldjepa.checkpoint import load_checkpoint, resolve_checkpoint_dir
     from worldjepa.devices import resolve_device
 

@@ -114,7 +114,7 @@ def read_checkpoint_files(path: str | Path) -> tuple[dict[str, Any], dict[str, A
     if not path.is_dir():
         raise CheckpointError(
             f"{path} is not a checkpoint directory; pass a run dir from `worldjepa train` "
-            "(or its checkpoint/ subfolder)"
+            "(its checkpoints/last), or one of its checkpoints/<step> dirs"
         )
     missing = [f for f in FILES if not (path / f).exists()]
     if missing:

@@ -147,7 +147,9 @@ def _setup_logging() -> None:
     import logging
     import warnings
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    # Under torchrun, rank 0 speaks for the run; the other ranks say only what goes wrong.
+    level = logging.INFO if os.environ.get("RANK", "0") == "0" else logging.WARNING
+    logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
     logging.getLogger("OpenGL").setLevel(logging.WARNING)  # "No OpenGL_accelerate module loaded"
     # Our subprocesses (ffmpeg, forkserver workers) exec at once: Lance's fork warning does not apply.
     warnings.filterwarnings("ignore", message="lance is not fork-safe")

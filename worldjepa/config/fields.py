@@ -64,6 +64,13 @@ def path_opt(default: str | None, help: str) -> Any:
     return opt(default, help, pattern=PATH)
 
 
+def checkpoint_opt() -> Any:
+    """The ``checkpoint`` field of every command that reads a trained model."""
+    return path_opt(
+        "runs/tworoom", "a run dir (its checkpoints/last) or one checkpoint, e.g. <run>/checkpoints/1000"
+    )
+
+
 def device_opt(default: str = "auto") -> Any:
     """The ``device`` field every command shares (its availability is checked when it is used)."""
     return opt(default, "torch device (auto: cuda if available, else mps, else cpu)", pattern=DEVICE)

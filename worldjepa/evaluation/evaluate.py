@@ -19,7 +19,7 @@ import logging
 import time
 from dataclasses import asdict, dataclass
 
-from worldjepa.config.fields import Invalid, Validated, device_opt, opt, path_opt, require
+from worldjepa.config.fields import Invalid, Validated, checkpoint_opt, device_opt, opt, path_opt, require
 from worldjepa.errors import ConfigError, DatasetError
 from worldjepa.planners.config import MPCConfig
 from worldjepa.registry import Registry
@@ -32,7 +32,7 @@ class EvalConfig(Validated, MPCConfig):
     """Plan with a checkpoint on start/goal tasks beside baselines. The MPC keys (planner=,
     horizon, cost, hold_actions, ...) are ``MPCConfig``'s, so their defaults are the policy's."""
 
-    checkpoint: str = path_opt("runs/tworoom", "a run dir (holding checkpoint/) or a checkpoint dir")
+    checkpoint: str = checkpoint_opt()
     data: str | None = path_opt(
         None, "dataset of the tasks (null: the checkpoint's own, its held-out episodes)"
     )

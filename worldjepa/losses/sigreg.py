@@ -14,26 +14,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from worldjepa.training.distributed import group_size, sum_over_ranks
+
 
 def prediction_loss(pred: Tensor, target: Tensor) -> Tensor:
     """pred, target: (B, T, D) float -> scalar MSE, averaged over every element."""
     return F.mse_loss(pred, target)
-
-
-def _ddp_world() -> int:
-    """World size when running under an initialised process group, else 1."""
-    dist = torch.distributed
-    return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
-
-
-def _all_reduce_mean(x: Tensor, world: int) -> Tensor:
-    """Average ``x`` over ranks with a *differentiable* all-reduce, so every rank backprops
-    through the global CF (plain ``dist.all_reduce`` would cut the graph)."""
-    if world == 1:
-        return x
-    from torch.distributed.nn.functional import all_reduce  # only importable/needed under DDP
-
-    return all_reduce(x, op=torch.distributed.ReduceOp.SUM) / world
 
 
 class SIGReg(nn.Module):
@@ -91,11 +77,11 @@ class SIGReg(nn.Module):
     def _statistic(self, z: Tensor, generator: torch.Generator | None) -> Tensor:
         """z: (B, T, D) float32 -> scalar (see ``forward``)."""
         batch = z.shape[0]
-        world = _ddp_world()
+        world = group_size()
         x = z @ self.directions(z.shape[-1], generator, z.device)  # (B, T, M)
         xt = x.unsqueeze(-1) * self.t  # (B, T, M, K)
         cf = torch.stack([xt.cos().mean(0), xt.sin().mean(0)])  # (2, T, M, K): real, imag
-        real, imag = _all_reduce_mean(cf, world)
+        real, imag = cf if world == 1 else sum_over_ranks(cf) / world
         err = (real - self.gauss_cf) ** 2 + imag**2  # (T, M, K)
         stat = (err @ self.weights) * (batch * world)  # (T, M)
         return stat.mean()

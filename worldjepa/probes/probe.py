@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from worldjepa.config.fields import Validated, device_opt, opt, path_opt, require
+from worldjepa.config.fields import Validated, checkpoint_opt, device_opt, opt, path_opt, require
 from worldjepa.errors import ConfigError, DatasetError
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ def factor_kinds() -> list[str]:
 class ProbeConfig(Validated):
     """How well frozen latents encode each recorded physical quantity (held-out R²)."""
 
-    checkpoint: str = path_opt("runs/tworoom", "a run dir (holding checkpoint/) or a checkpoint dir")
+    checkpoint: str = checkpoint_opt()
     data: str | None = path_opt(
         None, "dataset (null: the checkpoint's, fit on its training episodes, scored on held-out ones)"
     )

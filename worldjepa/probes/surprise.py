@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from worldjepa.config.fields import Validated, device_opt, opt, path_opt, require
+from worldjepa.config.fields import Validated, checkpoint_opt, device_opt, opt, path_opt, require
 from worldjepa.errors import ConfigError, DatasetError
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ CURVE_OFFSETS = range(-4, 7)  # frames around the event in the plotted curves
 class SurpriseConfig(Validated):
     """The predictor's error at physically impossible events, against normal replays."""
 
-    checkpoint: str = path_opt("runs/tworoom", "a run dir (holding checkpoint/) or a checkpoint dir")
+    checkpoint: str = checkpoint_opt()
     data: str | None = path_opt(None, "dataset (null: the checkpoint's, its held-out episodes)")
     episodes: int = opt(50, "held-out episodes replayed (normal + one per violation)", ge=1)
     violations: list[str] = opt(["teleport", "color", "physics"], "every body jumps | colours -> OOD | physics -> OOD",

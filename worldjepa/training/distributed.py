@@ -85,50 +85,71 @@ def gather_rows(x: Tensor, world: World) -> Tensor:
     return torch.cat(parts)
 
 
-def _sum_over_ranks(x: Tensor) -> Tensor:
-    """A differentiable all-reduce (sum): every rank backprops through the global statistic."""
+def group_size() -> int:
+    """The size of the initialised process group (1 without one)."""
+    dist = torch.distributed
+    return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
+
+
+def sum_over_ranks(x: Tensor) -> Tensor:
+    """A differentiable all-reduce (sum): every rank backprops through the global statistic (the
+    gradient is all-reduced too); plain ``dist.all_reduce`` would cut the graph."""
+    import warnings
+
     from torch.distributed.nn.functional import all_reduce
 
-    return all_reduce(x, op=torch.distributed.ReduceOp.SUM)
+    with warnings.catch_warnings():  # its successor is differentiable only in recent torch
+        warnings.simplefilter("ignore", FutureWarning)
+        return all_reduce(x, op=torch.distributed.ReduceOp.SUM)
 
 
-class GlobalBatchNorm1d(nn.BatchNorm1d):
-    """BatchNorm1d whose training statistics are those of the global batch across all ranks.
+class _GlobalStats:
+    """Batch norm whose training statistics are those of the global batch across all ranks.
 
-    ``torch.nn.SyncBatchNorm`` does this on GPUs only; this one runs on any backend (gloo on
-    CPU, nccl on GPU), through differentiable all-reduces, so N ranks at B/N train the same
-    model as one process at B. Outside a process group it is a plain BatchNorm1d. Its state
-    dict is BatchNorm1d's: checkpoints do not change.
+    ``torch.nn.SyncBatchNorm`` does this on GPUs only; this runs on any backend (gloo on CPU,
+    nccl on GPU), through differentiable all-reduces, so N ranks at B/N train the same model as
+    one process at B. Outside a process group it is the plain batch norm it subclasses, and
+    its state dict is that one's: checkpoints do not change.
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        """x: (N, C) -> (N, C)."""
-        dist = torch.distributed
-        if not (
-            self.training and dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
-        ):
+        """x: (N, C, ...) -> (N, C, ...), normalised per channel over every other dim."""
+        if not self.training or group_size() == 1:
             return super().forward(x)
+        dims = [0, *range(2, x.dim())]
+        shape = [1, -1] + [1] * (x.dim() - 2)
         xf = x.float()
-        count = _sum_over_ranks(torch.tensor([float(x.shape[0])], device=x.device))
-        mean = _sum_over_ranks(xf.sum(0)) / count  # two passes: steadier than E[x²] - E[x]²
-        var = _sum_over_ranks(((xf - mean) ** 2).sum(0)) / count
+        count = sum_over_ranks(torch.tensor([float(x.numel() // x.shape[1])], device=x.device))
+        mean = sum_over_ranks(xf.sum(dims)) / count  # two passes: steadier than E[x²] - E[x]²
+        var = sum_over_ranks(((xf - mean.view(shape)) ** 2).sum(dims)) / count
         with torch.no_grad():
             m = self.momentum
             self.running_mean.mul_(1 - m).add_(mean.detach(), alpha=m)
             self.running_var.mul_(1 - m).add_(var.detach() * count / (count - 1).clamp_min(1), alpha=m)
             self.num_batches_tracked += 1
-        y = (xf - mean) * torch.rsqrt(var + self.eps)
+        y = (xf - mean.view(shape)) * torch.rsqrt(var.view(shape) + self.eps)
         if self.affine:
-            y = y * self.weight + self.bias
+            y = y * self.weight.view(shape) + self.bias.view(shape)
         return y.to(x.dtype)
 
 
+class GlobalBatchNorm1d(_GlobalStats, nn.BatchNorm1d):
+    pass
+
+
+class GlobalBatchNorm2d(_GlobalStats, nn.BatchNorm2d):
+    pass
+
+
+GLOBAL = {nn.BatchNorm1d: GlobalBatchNorm1d, nn.BatchNorm2d: GlobalBatchNorm2d}
+
+
 def convert_batchnorm(module: nn.Module) -> nn.Module:
-    """Swap every BatchNorm1d in ``module`` for a GlobalBatchNorm1d with the same state (in place)."""
+    """Swap every BatchNorm1d/2d in ``module`` for its global-batch twin, same state (in place)."""
     for name, child in module.named_children():
-        if type(child) is nn.BatchNorm1d:
-            new = GlobalBatchNorm1d(child.num_features, child.eps, child.momentum, child.affine,
-                                    child.track_running_stats)  # fmt: skip
+        if type(child) in GLOBAL:
+            new = GLOBAL[type(child)](child.num_features, child.eps, child.momentum, child.affine,
+                                      child.track_running_stats)  # fmt: skip
             new.load_state_dict(child.state_dict())
             new.to(next(child.buffers()).device)
             setattr(module, name, new)

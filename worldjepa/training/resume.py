@@ -51,15 +51,18 @@ def checkpoint_overrides(saved_cfg: dict, preprocess: dict) -> list[str]:
     rec.setdefault("data", {})["path"] = preprocess["dataset"]
     if "batch_size" in (saved_cfg.get("data") or {}):
         rec["data"]["batch_size"] = saved_cfg["data"]["batch_size"]
+    return as_overrides(rec)
 
-    def flat(d: dict, prefix: str = ""):
-        for key, value in d.items():
-            if isinstance(value, dict) and key not in ("encoder_kwargs",):
-                yield from flat(value, f"{prefix}{key}.")
-            else:
-                yield f"{prefix}{key}={hydra_value(value)}"
 
-    return list(flat(rec))
+def as_overrides(tree: dict, prefix: str = "") -> list[str]:
+    """A (resolved) config dict -> the ``key=value`` overrides that compose it again."""
+    out = []
+    for key, value in tree.items():
+        if isinstance(value, dict) and key not in ("encoder_kwargs",):  # a mapping field is one value
+            out += as_overrides(value, f"{prefix}{key}.")
+        else:
+            out.append(f"{prefix}{key}={hydra_value(value)}")
+    return out
 
 
 def first_difference(saved: dict, now: dict, prefix: str = "") -> str | None:

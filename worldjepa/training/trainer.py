@@ -112,6 +112,10 @@ def train(cfg: TrainConfig) -> Path:
     expect(cfg, TrainConfig, "train")
     validate_config(cfg)  # also when the caller edited the dataclass after building it
     device = resolve_device(cfg.device)
+    if cfg.nproc > 1 and distributed.launched_ranks() == 1:
+        from worldjepa.training.launch import launch
+
+        return launch(cfg)
     world = distributed.init(device)
     try:
         return _train(cfg, distributed.local_device(device, world), world)
