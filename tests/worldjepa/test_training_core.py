@@ -124,3 +124,14 @@ def test_compiled_training_agrees_with_eager(run, tmp_path):
     eager = [float(v) for v in column(tmp_path / "eager", "loss")]
     compiled = [float(v) for v in column(tmp_path / "compiled", "loss")]
     assert compiled == pytest.approx(eager, rel=1e-4)
+
+
+def test_eval_every_logs_a_planning_curve(run, tmp_path):
+    _, data, _, _, _ = run
+    out = tmp_path / "plan"
+    assert main(train_args(data, out, "steps=6", "log_every=4", "eval_every=3", "eval_tasks=2")) == 0
+    m = read_metrics(out / "metrics.csv")
+    planned = [(s, v) for s, v in zip(m["step"], m["val_success"], strict=True) if v == v]
+    assert [s for s, _ in planned] == [3.0, 6.0]  # its own rows when they fall between log steps
+    assert all(0.0 <= v <= 1.0 for _, v in planned)
+    assert m["step"] == [3.0, 4.0, 6.0]

@@ -60,6 +60,9 @@ class TrainConfig(Validated):
     log_every: int = opt(25, "steps between metrics.csv rows", ge=1)
     val_every: int = opt(250, "steps between held-out validations; 0: never", ge=0)
     ckpt_every: int = opt(500, "steps between checkpoints", ge=1)
+    eval_every: int = opt(-1, "steps between MPC evaluations on held-out tasks (val_success); -1: at each "
+                          "checkpoint on cuda, never on cpu (planning is slow there); 0: never", ge=-1)  # fmt: skip
+    eval_tasks: int = opt(10, "held-out offset tasks per eval_every evaluation", ge=1)
     keep_last: int = opt(3, "step checkpoints kept in out/checkpoints (the newest); 0: all", ge=0)
     val_batches: int = opt(4, "held-out batches per validation", ge=1)
     max_minutes: float = opt(0.0, "stop early (with a checkpoint) after this wall time; 0: no limit", ge=0)

@@ -229,6 +229,12 @@ def _train(cfg: TrainConfig, device, world) -> Path:
     )  # fmt: skip
     batches = infinite_batches(loader)
     val_batches = _fixed_val_batches(val_ds, cfg) if val_ds is not None else []
+    eval_every = cfg.eval_every if cfg.eval_every >= 0 else (cfg.ckpt_every if device.type == "cuda" else 0)
+    plan_monitor = None
+    if eval_every and world.main and len(val_ids):
+        from worldjepa.training.plan_monitor import PlanMonitor
+
+        plan_monitor = PlanMonitor(preprocess, ds, cfg.eval_tasks, device, seed=cfg.seed)
     logger = (
         _start_logging(cfg, out, resolved, world, global_batch, start_step, run_id) if world.main else None
     )
@@ -254,7 +260,7 @@ def _train(cfg: TrainConfig, device, world) -> Path:
         f" ({world.size} ranks x {cfg.data.batch_size})" if world.size > 1 else "", device,
     )  # fmt: skip
     t_start = time.perf_counter()
-    t_log, step, done, last = t_start, start_step, start_step, None
+    t_log, step, done, last, logged_at = t_start, start_step, start_step, None, start_step
     bar = progress_bar(total=cfg.steps, initial=start_step, desc="train", unit="step", disable=not world.main)
     try:
         trainer.train()
@@ -278,17 +284,21 @@ def _train(cfg: TrainConfig, device, world) -> Path:
             optim.step()
             bar.update(1)
             done = step + 1
-            if done % cfg.log_every == 0 or done == cfg.steps:
+            plan_due = bool(eval_every) and (done % eval_every == 0 or done == cfg.steps)
+            if done % cfg.log_every == 0 or done == cfg.steps or plan_due:
                 now = time.perf_counter()
                 scalars = {k: v.item() for k, v in terms.items() if v.dim() == 0}
                 row = {"step": done, **distributed.mean_over_ranks(scalars, world, device)}
                 z = distributed.gather_rows(terms["z"].detach().float().flatten(0, 1), world)
                 row.update(rank=effective_rank(z), grad_norm=float(grad_norm), lr=optim.param_groups[0]["lr"],
-                           steps_per_s=cfg.log_every / max(now - t_log, 1e-9))  # fmt: skip
-                t_log = now
+                           steps_per_s=(done - logged_at) / max(now - t_log, 1e-9))  # fmt: skip
+                logged_at = done
                 if val_batches and cfg.val_every and (done % cfg.val_every == 0 or done == cfg.steps):
                     row.update(validate(model, val_batches, device))
                     trainer.train()
+                if plan_monitor is not None and plan_due:
+                    row.update(plan_monitor(model))
+                t_log = time.perf_counter()  # validation and planning are not training time
                 if logger is not None:
                     logger.log(row)
                 bar.set_postfix(
@@ -309,6 +319,8 @@ def _train(cfg: TrainConfig, device, world) -> Path:
         raise
     finally:
         bar.close()
+        if plan_monitor is not None:
+            plan_monitor.close()
     if last is None or done % cfg.ckpt_every != 0:
         last = checkpoint(step)
     if logger is not None:
