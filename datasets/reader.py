@@ -156,13 +156,15 @@ class RolloutDataset:
         if self._stats is None:
             self._stats = read_stats(self.root)
             if self._stats.get("num_steps") != self.num_steps:
-                log.warning(
-                    "%s/stats.json covers %s steps but the dataset has %d; "
-                    "run worldjepa.datasets.recompute_stats(root)",
-                    self.root,
-                    self._stats.get("num_steps"),
-                    self.num_steps,
-                )
+                # Concurrent writers (collect shard=i/N) or a crash between a commit and its
+                # stats: the statistics of what is committed now, computed here (low-dim columns).
+                from worldjepa.datasets.stats import dataset_stats
+
+                log.info("%s/stats.json covers %s steps, the dataset %d: recomputing them",
+                         self.root, self._stats.get("num_steps"), self.num_steps)  # fmt: skip
+                cols = self.load_columns(("action", "proprio", "state"), committed_only=True)
+                self._stats = dataset_stats(cols["action"], cols["proprio"], cols["state"], self.state_names,
+                                            self.num_episodes)  # fmt: skip
         return self._stats
 
     def __len__(self) -> int:

@@ -26,10 +26,11 @@ def open_lance(path):
     return lance.dataset(str(path), storage_options=lance_options(path))
 
 
-def write_lance(table, path, mode: str, **kwargs) -> None:
+def write_lance(table, path, mode: str, **kwargs):
+    """lance.write_dataset -> the dataset at the version this write committed."""
     import lance
 
-    lance.write_dataset(table, str(path), mode=mode, storage_options=lance_options(path), **kwargs)
+    return lance.write_dataset(table, str(path), mode=mode, storage_options=lance_options(path), **kwargs)
 
 
 def is_remote(root) -> bool:

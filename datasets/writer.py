@@ -4,7 +4,13 @@ A commit appends all buffered steps to steps.lance (one Lance version), then the
 episodes.lance, then rewrites stats.json atomically. Readers only see episodes listed in
 episodes.lance, so a crash (or kill -9) at any point leaves every previously committed episode
 readable and never exposes half an episode: steps rows without an episode row are ignored, and
-the next commit places its episodes after them. One writer per dataset at a time.
+the next commit places its episodes after them.
+
+One writer per dataset at a time, except in ``mode="shared"``: N writers (``worldjepa collect
+shard=i/N``, on one machine or many, local or S3) append to one dataset concurrently. Each
+commit finds where Lance placed its own rows (after whatever the others committed meanwhile),
+episode ids are given by the caller (disjoint across writers), stats.json is recomputed from
+the whole dataset, and nobody compacts (``worldjepa data compact`` afterwards).
 
     with DatasetWriter("data/reacher", env_id="Reacher-v0", image_size=(64, 64),
                        action_low=[-1, -1], action_high=[1, 1], state_names=["qpos0", "qpos1"],
@@ -90,6 +96,9 @@ class DatasetWriter:
         self._num_committed = 0
         self._pending: list[tuple[pa.Table, dict]] = []
         self._closed = False
+        self.shared = mode == "shared"
+        if mode == "shared":
+            mode = "append" if (self.root / S.STEPS).exists() else "create"
         if mode == "create":
             if self.root.exists() and not self.root.is_dir():
                 raise DatasetError(f"{self.root} is a file; choose a directory path for the dataset")
@@ -100,7 +109,7 @@ class DatasetWriter:
         elif mode == "append":
             self.meta = self._open_existing(meta)
         else:
-            raise DatasetError(f"unknown mode {mode!r}; use 'create' or 'append'")
+            raise DatasetError(f"unknown mode {mode!r}; use 'create', 'append' or 'shared'")
         self._schema = S.steps_schema(self.meta)
 
     # ------------------------------------------------------------------ append mode
@@ -114,13 +123,7 @@ class DatasetWriter:
         except (OSError, ValueError, RuntimeError) as e:
             raise DatasetError(f"{steps_path} is not a readable Lance table ({S.short_error(e)})") from e
         old = S.decode_meta(steps.schema, steps_path)
-        for key in ("env_id", "image_size", "action_dim", "proprio_dim", "state_names"):
-            mine = tuple(meta[key]) if key == "image_size" else meta[key]
-            if old[key] != mine:
-                raise DatasetError(
-                    f"cannot append to {self.root}: {key} is {mine!r} here but {old[key]!r} in the dataset; "
-                    "record into another path"
-                )
+        self._check_compatible(meta, old)
         changed = [k for k in ("action_low", "action_high", "fps", "extra") if old.get(k) != meta[k]]
         if changed:
             log.warning(
@@ -147,13 +150,27 @@ class DatasetWriter:
         self._next_idx = next_idx
         return old
 
+    def _check_compatible(self, meta: dict, old: dict) -> None:
+        for key in ("env_id", "image_size", "action_dim", "proprio_dim", "state_names"):
+            mine = tuple(meta[key]) if key == "image_size" else meta[key]
+            theirs = tuple(old[key]) if key == "image_size" else old[key]
+            if theirs != mine:
+                raise DatasetError(
+                    f"cannot append to {self.root}: {key} is {mine!r} here but {old[key]!r} in the dataset; "
+                    "record into another path"
+                )
+
     # ------------------------------------------------------------------ buffering
-    def add_episode(self, pixels, action, proprio, state, is_success, seed: int, factors: dict) -> int:
-        """Buffer one episode of L steps and return its episode_idx.
+    def add_episode(self, pixels, action, proprio, state, is_success, seed: int, factors: dict,
+                    episode_idx: int | None = None) -> int:  # fmt: skip
+        """Buffer one episode of L steps and return its episode_idx (``episode_idx``, or the next
+        free one; shared writers must give theirs, disjoint from the other writers').
 
         pixels: (L, H, W, 3) uint8, action: (L, A) float, proprio: (L, P) float,
         state: (L, n_state) float (columns in state_names order), is_success: (L,) bool.
         """
+        if self.shared and episode_idx is None:
+            raise DatasetError("a shared writer needs an explicit episode_idx per episode (e.g. its seed)")
         if self._closed:
             raise DatasetError(f"the writer for {self.root} is closed; open a new one with mode='append'")
         pixels = np.asarray(pixels)
@@ -189,7 +206,7 @@ class DatasetWriter:
         except (TypeError, ValueError):
             raise DatasetError(f"seed must be an int; got {seed!r}") from None
 
-        idx = self._next_idx
+        idx = self._next_idx if episode_idx is None else int(episode_idx)
         columns = [
             pa.array(np.full(length, idx, np.int64)),
             pa.array(np.arange(length, dtype=np.int32)),
@@ -210,7 +227,7 @@ class DatasetWriter:
             "_stats": (action, proprio, state),
         }
         self._pending.append((steps, episode))
-        self._next_idx += 1
+        self._next_idx = max(self._next_idx, idx) + 1 if episode_idx is None else self._next_idx
         return idx
 
     @property
@@ -232,15 +249,16 @@ class DatasetWriter:
         self.root.mkdir(parents=True, exist_ok=True)
         steps_path, ep_path = self.root / S.STEPS, self.root / S.EPISODES
         try:
-            # Place new rows after whatever the steps table holds now, orphans of a crash included.
-            start = open_lance(steps_path).count_rows() if steps_path.exists() else 0
-            lengths = np.array([ep["length"] for _, ep in self._pending], np.int64)
-            starts = start + np.concatenate([[0], np.cumsum(lengths)[:-1]])
-            steps = pa.concat_tables([t for t, _ in self._pending])
-            self._write(steps, steps_path)
+            before = (
+                {f.fragment_id for f in open_lance(steps_path).get_fragments()}
+                if steps_path.exists()
+                else set()
+            )
+            written = self._write(pa.concat_tables([t for t, _ in self._pending]), steps_path)
+            starts = self._locate(written, before)
             rows = [
-                {k: v for k, v in ep.items() if k != "_stats"} | {"start_row": int(s)}
-                for (_, ep), s in zip(self._pending, starts, strict=True)
+                {k: v for k, v in ep.items() if k != "_stats"} | {"start_row": starts[ep["episode_idx"]]}
+                for _, ep in self._pending
             ]
             self._write(pa.Table.from_pylist(rows, schema=S.episodes_schema()), ep_path)
         except (OSError, ValueError, RuntimeError) as e:
@@ -254,23 +272,56 @@ class DatasetWriter:
         n = len(self._pending)
         self._num_committed += n
         self._pending = []
-        cat = {k: np.concatenate(v) for k, v in self._committed.items()}
-        write_stats(
-            self.root,
-            dataset_stats(
-                cat["action"], cat["proprio"], cat["state"], self.meta["state_names"], self._num_committed
-            ),
-        )
+        if self.shared:  # the other writers' episodes count too: the statistics of the whole dataset
+            from worldjepa.datasets.stats import recompute_stats
+
+            recompute_stats(self.root)
+        else:
+            cat = {k: np.concatenate(v) for k, v in self._committed.items()}
+            write_stats(
+                self.root,
+                dataset_stats(
+                    cat["action"], cat["proprio"], cat["state"], self.meta["state_names"], self._num_committed
+                ),
+            )
         log.debug("committed %d episodes to %s", n, self.root)
         return n
 
-    @staticmethod
-    def _write(table: pa.Table, path: Path) -> None:
+    def _write(self, table: pa.Table, path: Path):
+        """Append ``table`` to the Lance table at ``path`` (creating it); -> the committed version."""
+        if not path.exists():
+            try:
+                return write_lance(table, path, mode="create", data_storage_version=S.LANCE_FILE_VERSION)
+            except (OSError, ValueError, RuntimeError):
+                if not (self.shared and path.exists()):
+                    raise
+                # another shared writer created it first: append to theirs, if it is the same kind
+                if path.name == S.STEPS:
+                    self._check_compatible(self.meta, S.decode_meta(open_lance(path).schema, path))
+        return write_lance(table, path, mode="append")
 
-        if path.exists():
-            write_lance(table, path, mode="append")
-        else:
-            write_lance(table, path, mode="create", data_storage_version=S.LANCE_FILE_VERSION)
+    def _locate(self, written, before: set[int]) -> dict[int, int]:
+        """-> episode_idx -> the row where it starts, for the pending episodes just written to
+        ``written`` (the steps table at our commit). Our rows are in the fragments that were not
+        there before, after whatever concurrent writers committed first."""
+        ours = {ep["episode_idx"] for _, ep in self._pending}
+        starts: dict[int, int] = {}
+        offset = 0
+        for frag in written.get_fragments():
+            n = frag.count_rows()
+            if frag.fragment_id not in before:
+                t = frag.to_table(columns=["episode_idx", "step_idx"])
+                ep, step = t.column("episode_idx").to_numpy(), t.column("step_idx").to_numpy()
+                for pos in np.flatnonzero(step == 0):
+                    if int(ep[pos]) in ours:
+                        starts[int(ep[pos])] = offset + int(pos)
+            offset += n
+        missing = ours - set(starts)
+        if missing:
+            raise RuntimeError(
+                f"the rows of episodes {sorted(missing)[:5]} are not where this commit wrote them"
+            )
+        return starts
 
     def compact(self) -> None:
         """Merge each table's per-commit fragments into one and delete the files that only older
@@ -292,11 +343,13 @@ class DatasetWriter:
                 log.warning("could not compact %s (%s); the data is intact", path, S.short_error(e))
 
     def close(self, compact: bool = True) -> None:
-        """Commit what is left (then compact, see ``compact``); the writer cannot be used afterwards."""
+        """Commit what is left (then compact, see ``compact``; never for a shared writer: cleaning
+        up old versions could delete a concurrent writer's files); the writer cannot be used
+        afterwards."""
         if not self._closed:
             self.commit()  # if this raises, the writer stays open so the commit can be retried
             self._closed = True
-            if compact:
+            if compact and not self.shared:
                 self.compact()
 
     def __enter__(self) -> DatasetWriter:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from worldjepa.config.fields import Invalid, Validated, opt, path_opt
+from worldjepa.config.fields import Invalid, Validated, opt, path_opt, require
 from worldjepa.errors import ConfigError, DatasetError
 
 log = logging.getLogger(__name__)
@@ -51,11 +51,26 @@ class CollectConfig(Validated):
         choices=("create", "append", "overwrite"),
     )
     num_envs: int = opt(1, "> 1: step and render envs in this many worker processes (same data)", ge=1)
+    shard: str = opt("", "i/N: record the episodes of shard i of N; N collectors append to one dataset "
+                     "(e.g. a SLURM array: shard=$SLURM_ARRAY_TASK_ID/N)", pattern=(r"(\d+/\d+)?", "i/N, e.g. 0/4"))  # fmt: skip
+
+    @property
+    def shard_of(self) -> tuple[int, int] | None:
+        """shard='i/N' -> (i, N); '' -> None."""
+        if not self.shard:
+            return None
+        i, n = self.shard.split("/")
+        return int(i), int(n)
 
     def check(self) -> None:
         from worldjepa.envs.factors import split_of
         from worldjepa.errors import EnvError
 
+        if self.shard_of is not None:
+            i, n = self.shard_of
+            require(n >= 1 and 0 <= i < n, "shard", f"must be i/N with 0 <= i < N (got {self.shard})")
+            require(self.mode != "overwrite", "shard",
+                    "appends beside the other shards; mode=overwrite would delete their episodes")  # fmt: skip
         try:
             split_of(self.factors, "visual")
         except EnvError as exc:
@@ -178,15 +193,22 @@ def _vector_episodes(cfg: CollectConfig, env, seeds: list[int]):
 def episode_seeds(cfg: CollectConfig, out) -> list[int]:
     """``cfg.episodes`` distinct, reproducible seeds. Appending skips the seeds the dataset already
     holds, so `episodes=300` interrupted after 120 and then `episodes=180 mode=append` records
-    the same dataset as one uninterrupted run (and never an episode twice)."""
+    the same dataset as one uninterrupted run (and never an episode twice).
+
+    Shard i of N records the seeds j = i, i+N, i+2N, ... (j < episodes) of the same list,
+    fixed whatever the other shards have committed, minus those already recorded: the shards
+    are disjoint, and a killed shard run again records only what it is missing."""
     taken: set[int] = set()
-    if cfg.mode == "append":
+    if cfg.mode == "append" or cfg.shard_of is not None:
         from worldjepa.datasets import open_dataset
 
         try:
             taken = {int(e["seed"]) for e in open_dataset(out).episodes}
         except DatasetError:  # appending to a new path
             taken = set()
+    if cfg.shard_of is not None:
+        k, n = cfg.shard_of
+        return [s for j in range(k, cfg.episodes, n) if (s := cfg.seed * 1_000_003 + j) not in taken]
     seeds, i = [], 0
     while len(seeds) < cfg.episodes:
         seed = cfg.seed * 1_000_003 + i
@@ -235,13 +257,16 @@ def check_destination(cfg: CollectConfig, out) -> None:
         raise ConfigError(f"factors={cfg.factors}: {cfg.env} has no factors of variation; drop factors=")
     if not (out / "steps.lance").exists():
         return
-    if cfg.mode == "create":
+    if cfg.mode == "create" and cfg.shard_of is None:
         raise DatasetError(f"{out} already holds a dataset; add to it with mode=append, replace it with mode=overwrite, "
                            "or choose another out=")  # fmt: skip
-    if cfg.mode == "append":
+    if cfg.mode == "append" or cfg.shard_of is not None:
         from worldjepa.datasets import open_dataset
 
-        extra = open_dataset(out).meta.get("extra", {})
+        try:
+            extra = open_dataset(out).meta.get("extra", {})
+        except DatasetError:  # another shard is creating it right now: nothing committed yet
+            return
         recorded = {"policy": extra.get("policy"), "policy_kwargs": extra.get("policy_kwargs", {}),
                     "factors": extra.get("factor_split")}  # fmt: skip
         asked = {"policy": cfg.policy, "policy_kwargs": dict(cfg.policy_kwargs), "factors": cfg.factors}
@@ -285,16 +310,21 @@ def collect(cfg: CollectConfig) -> Path:
         proprio_dim=int(env.observation_space["proprio"].shape[0]),
         fps=float(1.0 / unwrapped.dt),
         extra={"policy": cfg.policy, "policy_kwargs": cfg.policy_kwargs, "factor_split": cfg.factors},
-        mode="append" if cfg.mode == "append" else "create",
+        mode="shared" if cfg.shard_of is not None else "append" if cfg.mode == "append" else "create",
     )
     seeds = episode_seeds(cfg, out)
     episodes = (_vector_episodes if cfg.num_envs > 1 else _sequential_episodes)(cfg, env, seeds)
     t0, frames, successes, recorded = time.perf_counter(), 0, 0, 0
     desc = f"collect {cfg.env}" + (f" x{cfg.num_envs} envs" if cfg.num_envs > 1 else "")
+    if cfg.shard_of is not None:
+        desc += f" shard {cfg.shard}"
+        log.info("shard %s: %d of its episodes to record", cfg.shard, len(seeds))
     try:
-        with writer, progress_bar(total=cfg.episodes, desc=desc, unit="ep") as bar:
+        with writer, progress_bar(total=len(seeds), desc=desc, unit="ep") as bar:
             for i, (arrays, seed, factors) in enumerate(episodes):
-                writer.add_episode(**arrays, seed=seed, factors=factors)
+                # A shard's episode ids are its seeds: disjoint from every other shard's, with no coordination.
+                writer.add_episode(**arrays, seed=seed, factors=factors,
+                                   episode_idx=seed if writer.shared else None)  # fmt: skip
                 recorded = i + 1
                 frames += len(arrays["action"])
                 successes += bool(arrays["is_success"].any())
@@ -316,10 +346,10 @@ def collect(cfg: CollectConfig) -> Path:
         env.close()
     log.info(
         "recorded %d episodes (%d frames, %.0f frames/s, policy success %.0f%%) to %s",
-        cfg.episodes,
+        recorded,
         frames,
-        frames / (time.perf_counter() - t0),
-        100 * successes / cfg.episodes,
+        frames / max(time.perf_counter() - t0, 1e-9),
+        100 * successes / max(recorded, 1),
         out,
     )
     return out

@@ -4,55 +4,17 @@ one. The S3 server is moto's, started by the test on 127.0.0.1 (nothing leaves t
 from __future__ import annotations
 
 import csv
-import socket
-import subprocess
-import sys
-import time
 
 import numpy as np
 import pytest
 import torch
+from conftest import BUCKET  # noqa: F401  (the s3 fixtures live in conftest.py)
 from datasets_synth import write_synthetic
 
 from worldjepa.cli import main
 from worldjepa.datasets import WindowDataset, make_loader, open_dataset
 from worldjepa.datasets.storage import ObjectPath, location
 from worldjepa.errors import DatasetError
-
-BUCKET = "worldjepa-test"
-
-
-@pytest.fixture(scope="module")
-def s3_server():
-    pytest.importorskip("moto")
-    boto3 = pytest.importorskip("boto3")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="test", aws_secret_access_key="test",
-                     region_name="us-east-1").create_bucket(Bucket=BUCKET)  # fmt: skip
-        yield endpoint
-    finally:
-        proc.terminate()
-        proc.wait(10)
-
-
-@pytest.fixture
-def s3(s3_server, monkeypatch):
-    for key, value in {"AWS_ENDPOINT_URL": s3_server, "AWS_ACCESS_KEY_ID": "test",
-                       "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "us-east-1"}.items():  # fmt: skip
-        monkeypatch.setenv(key, value)
-    return f"s3://{BUCKET}"
 
 
 def test_write_read_and_load_windows_like_a_local_dataset(s3, tmp_path):

@@ -99,14 +99,14 @@ def test_append_continues_numbering_and_stats(toy_root):
 def test_crash_between_steps_and_episodes_hides_partial_episode(toy_root, monkeypatch):
     real_write = DatasetWriter._write
 
-    def crash_on_episodes(table, path):
+    def crash_on_episodes(self, table, path):
         if path.name == "episodes.lance":
             raise OSError("simulated crash")
-        real_write(table, path)
+        return real_write(self, table, path)
 
     w = DatasetWriter(toy_root, mode="append", **writer_kwargs())
     w.add_episode(**episode_arrays(4, 6), seed=0, factors={})
-    monkeypatch.setattr(DatasetWriter, "_write", staticmethod(crash_on_episodes))
+    monkeypatch.setattr(DatasetWriter, "_write", crash_on_episodes)
     with pytest.raises(DatasetError, match="previously committed episodes are intact"):
         w.commit()
     monkeypatch.undo()
@@ -127,7 +127,7 @@ def test_crash_before_first_episodes_write_can_be_appended(tmp_path):
     root = tmp_path / "d"
     w = DatasetWriter(root, **writer_kwargs())
     w.add_episode(**episode_arrays(0, 5), seed=0, factors={})
-    DatasetWriter._write(w._pending[0][0], root / "steps.lance")  # steps written, then "killed"
+    w._write(w._pending[0][0], root / "steps.lance")  # steps written, then "killed"
     with pytest.raises(DatasetError, match="no episodes.lance"):
         open_dataset(root)
     with pytest.raises(DatasetError, match="already holds a dataset; write to another path"):
