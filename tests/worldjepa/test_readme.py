@@ -75,6 +75,8 @@ def tiny(argv: list[str]) -> list[str]:
     extra = list(TINY.get(command, []))
     if command == "train" and "--resume" in argv:
         extra[0] = "steps=6"  # continue past the first run's 4 steps
+    if command == "eval":  # a saved step of the README's run is one of the tiny run's (it saves step 4)
+        argv = [re.sub(r"/checkpoints/\d+$", "/checkpoints/4", a) for a in argv]
     if command == "eval" and "video=true" in argv:
         extra = [e for e in extra if not e.startswith("budget")]  # a video of the default 50 steps
     return [*argv, *extra]

@@ -149,7 +149,8 @@ def plot_metrics(csv_path: str | Path) -> Path | None:
             axes[3].plot(*zip(*points, strict=True), "o-", label=label)
     axes[3].set_ylim(0, 1)
     axes[3].set_title("held-out: probe R², planning success")
-    axes[3].legend(fontsize=8)
+    if axes[3].get_lines():
+        axes[3].legend(fontsize=8)
     for a in axes:
         a.set_xlabel("step")
         a.grid(alpha=0.3)
