@@ -111,6 +111,12 @@ def read_checkpoint_files(path: str | Path) -> tuple[dict[str, Any], dict[str, A
     """-> (config, preprocess), validating that ``path`` is a worldjepa checkpoint: its files are
     there, match the manifest, parse, and hold what planning needs."""
     path = resolve_checkpoint_dir(path)
+    if not path.is_dir() and path.parent.name == "checkpoints":
+        from worldjepa.run_dir import saved_steps
+
+        steps = saved_steps(path.parent.parent)
+        have = f"its saved steps are {', '.join(map(str, steps))}" if steps else "it holds no saved step"
+        raise CheckpointError(f"{path} is not a saved checkpoint; {have}")
     if not path.is_dir():
         raise CheckpointError(
             f"{path} is not a checkpoint directory; pass a run dir from `worldjepa train` "

@@ -52,6 +52,15 @@ ISSUE = [
 
 MORE = [
     (["fly"], "unknown command 'fly'"),
+    # the training core and collecting at scale
+    (["collect", "shard=3/2"], "shard=3/2: must be i/N with 0 <= i < N"),
+    (["collect", "shard=a/b"], "shard=a/b: must be i/N, e.g. 0/4"),
+    (["collect", "shard=0/2", "mode=overwrite"], "mode=overwrite would delete their episodes"),
+    (["train", "logger=bogus"], "logger=bogus: must be one of: csv, tensorboard, wandb"),
+    (["train", "nproc=0"], "nproc=0: must be >= 1"),
+    (["train", "keep_last=-1"], "keep_last=-1: must be >= 0"),
+    (["train", "eval_every=-2"], "eval_every=-2: must be >= -1"),
+    (["train", "loss.regulariser=vcreg"], "loss.regulariser=vcreg: must be one of: sigreg"),
     (["train", "nokey=1"], "unknown key 'nokey' in the train config"),
     (["train", "model.latnt_dim=3"], "did you mean 'model.latent_dim'?"),
     (["train", "+foo=1"], "unknown key 'foo'"),
@@ -214,6 +223,7 @@ WITH_RUN = [
         "holds frames [16, 16] but the checkpoint was trained on [32, 32]",
     ),
     (["eval", "checkpoint={run}", "out={run}/checkpoints/last/eval"], "that is inside the checkpoint"),
+    (["eval", "checkpoint={run}/checkpoints/999"], "is not a saved checkpoint; its saved steps are 10, 20"),
     (["train", "data.path={data}", "out={data}"], "that is the dataset"),
     (["collect", "out={data}/steps.lance/inner"], "that is inside the dataset"),
     (
