@@ -2,7 +2,7 @@
 same trained predictor with the same cost (through a small adapter), in one process.
 
     /work/swm-venv/bin/pip install -e .        # once: worldjepa beside stable-worldmodel
-    /work/swm-venv/bin/python benchmarks/planner_speed.py CHECKPOINT [--envs 1 8] [--episodes 20]
+    /work/swm-venv/bin/python benchmarks/planner_speed.py CHECKPOINT [--envs 1 8] [--episodes 20] [--device cuda]
 
 CEM 300 samples x 30 iterations, horizon 5 blocks, held actions, planning from the current frame,
 LeWM's terminal latent goal cost (swm's own ``LeWM.criterion``), float32 (swm's solver runs in the
@@ -97,8 +97,9 @@ class SwmPlanner:
 
     def set_frames(self, pixels: np.ndarray, goal: np.ndarray) -> None:
         """pixels, goal: (B, H, W, 3) uint8."""
+        device = torch.get_default_device()
         self.pixels, self.goal = (
-            torch.as_tensor(x).permute(0, 3, 1, 2)[:, None].float() for x in (pixels, goal)
+            torch.as_tensor(x).permute(0, 3, 1, 2)[:, None].float().to(device) for x in (pixels, goal)
         )
 
     def plan(self, cost_fn, init: torch.Tensor, bounds) -> torch.Tensor:
@@ -137,14 +138,17 @@ def make_policy(model, pre, planner):
 
     return MPCPolicy(model, planner, horizon=HORIZON, frameskip=pre["frameskip"], action_dim=pre["action_dim"],
                      action_low=pre["action_low"], action_high=pre["action_high"], num_hist=1,
-                     cost="terminal", hold_actions=True, amp="none")  # fmt: skip
+                     cost="terminal", hold_actions=True, amp="none", device=torch.get_default_device())  # fmt: skip
 
 
 def median_time(fn, repeats: int) -> float:
     times = []
+    sync = torch.cuda.synchronize if torch.get_default_device().type == "cuda" else (lambda: None)
     for _ in range(repeats):
+        sync()
         t0 = time.perf_counter()
         fn()
+        sync()
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
 
@@ -166,7 +170,7 @@ def timings(model, pre, tasks, n_envs: int, repeats: int) -> dict:
     tasks = (tasks * n_envs)[:n_envs]
     goals = np.stack([t.goal_pixels for t in tasks])
     starts = np.stack([start_frame(pre, t) for t in tasks])
-    ours = make_policy(model, pre, CEM(**CEM_KW, seed=0))
+    ours = make_policy(model, pre, CEM(**CEM_KW, seed=0, device=torch.get_default_device()))
     ours.reset(goals)
     ours.act(starts)  # encodes the frame, plans once
     warm = torch.zeros(n_envs, HORIZON, ours.bounds[0].numel())
@@ -231,7 +235,7 @@ def success(model, pre, tasks, planner_name: str, budget: int) -> dict:
     from worldjepa.planners import CEM
 
     if planner_name == "worldjepa":
-        policy = make_policy(model, pre, CEM(**CEM_KW, seed=0))
+        policy = make_policy(model, pre, CEM(**CEM_KW, seed=0, device=torch.get_default_device()))
     else:
         swm = SwmPlanner(swm_world_model(model, pre["frameskip"]), batch_size=1)
         policy = SwmMPC(make_policy(model, pre, swm), swm)
@@ -252,8 +256,10 @@ def main() -> None:
     parser.add_argument(
         "--episodes", type=int, default=20, help="held-out tasks for the success check (0: skip)"
     )
+    parser.add_argument("--device", default="cpu", help="cpu | cuda: where both planners run")
     args = parser.parse_args()
     torch.manual_seed(0)
+    torch.set_default_device(args.device)  # every tensor both sides make, ours and swm's
     # swm first: its torchvision -> triton import segfaults once an EGL context exists
     import stable_worldmodel.solver.cem  # noqa: F401
 
@@ -262,14 +268,15 @@ def main() -> None:
     from worldjepa.envs import make_env
     from worldjepa.evaluation.tasks import build_offset_tasks
 
-    model, pre, _ = load_checkpoint(args.checkpoint)
+    model, pre, _ = load_checkpoint(args.checkpoint, device=args.device)
     ds = open_dataset(pre["dataset"])
     probe = make_env(pre["env_id"], image_size=pre["image_size"][0])
     n_tasks = max(max(args.envs), args.episodes)
     tasks, _ = build_offset_tasks(ds, probe, pre["val_episodes"], 25, n_tasks, seed=0)
     probe.close()
     print(f"{pre['env_id']} checkpoint {args.checkpoint}; CEM {CEM_KW['num_samples']} x {CEM_KW['num_iters']}, "
-          f"horizon {HORIZON}, float32, torch {torch.__version__}, {torch.get_num_threads()} threads")  # fmt: skip
+          f"horizon {HORIZON}, float32, torch {torch.__version__}, on {args.device} "
+          f"({torch.get_num_threads()} threads)")  # fmt: skip
     print(f"\n{'envs':>4} {'swm s':>8} {'worldjepa s':>12} {'speed-up':>9} {'bf16 s':>8} {'bf16 speed-up':>14} "
           f"{'/ bare rollouts':>16} {'/ predictor floor':>18} {'cost gap':>9}")  # fmt: skip
     for n in args.envs:

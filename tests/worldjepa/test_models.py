@@ -84,3 +84,22 @@ def test_last_only_equals_the_last_position(depth):
     last = pred.forward_modulated(z, mods, last_only=True)
     assert last.shape == (3, 1, 8)
     assert torch.allclose(last, pred(z, c)[:, -1:], atol=1e-5)
+
+
+@pytest.mark.parametrize("case", ["full", "causal", "mask", "last query"])
+def test_cpu_bf16_attention_computes_what_sdpa_computes(case):
+    """The plain-matmul path ``attend`` takes on the CPU in bf16 (faster there than the fused
+    kernels) is the same function as F.scaled_dot_product_attention."""
+    import torch.nn.functional as F
+
+    from worldjepa.models.layers import attend, window_mask
+
+    g = torch.Generator().manual_seed(0)
+    q, k, v = (torch.randn(4, 3, 7, 16, generator=g) for _ in range(3))
+    kw = {"causal": case == "causal", "mask": window_mask(7, 3, "cpu") if case == "mask" else None}
+    if case == "last query":
+        q = q[:, :, -1:]
+    ref = F.scaled_dot_product_attention(q, k, v, attn_mask=kw["mask"], is_causal=kw["causal"])
+    got = attend(q.bfloat16(), k.bfloat16(), v.bfloat16(), **kw)
+    assert got.dtype == torch.bfloat16
+    torch.testing.assert_close(got.float(), ref, atol=3e-2, rtol=3e-2)

@@ -42,8 +42,27 @@ def window_mask(T: int, window: int, device: torch.device) -> Tensor:
     return (j <= i) & (i - j < window)
 
 
+def attend(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = None, causal: bool = False,
+           dropout: float = 0.0) -> Tensor:  # fmt: skip
+    """q: (B, h, Tq, c), k, v: (B, h, Tk, c) -> (B, h, Tq, c): softmax(q kᵀ / √c) v, where
+    ``mask`` (Tq, Tk) bool marks what each query may see and ``causal`` is SDPA's (top-left).
+
+    On the CPU in bf16 (autocast's training and planning default), PyTorch's fused attention
+    kernels run 3-6x slower than the plain matmuls they replace, whose bf16 AMX kernels are
+    ~10x faster than float32 (benchmarks/train_speed.py): there, the plain matmuls, with the
+    softmax in float32. Elsewhere, ``F.scaled_dot_product_attention``."""
+    if q.device.type != "cpu" or q.dtype != torch.bfloat16 or dropout > 0:
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout, is_causal=causal)
+    scores = (q @ k.transpose(-2, -1)) * q.shape[-1] ** -0.5
+    if causal:
+        mask = torch.ones(q.shape[-2], k.shape[-2], dtype=torch.bool, device=q.device).tril()
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    return scores.float().softmax(-1).to(v.dtype) @ v
+
+
 class SelfAttention(nn.Module):
-    """Multi-head self-attention on top of ``F.scaled_dot_product_attention`` (fused kernels)."""
+    """Multi-head self-attention (``attend``: fused SDPA kernels, or plain matmuls where faster)."""
 
     def __init__(self, dim: int, heads: int, dropout: float = 0.0):
         super().__init__()
@@ -89,8 +108,7 @@ class SelfAttention(nn.Module):
             q, causal = q[:, :, -1:], False  # a single query that may see all (allowed) keys
             mask = None if mask is None else mask[-1:]
         drop = self.dropout if self.training else 0.0
-        out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=drop, is_causal=causal)
-        return self._out(out)
+        return self._out(attend(q, k, v, mask, causal, drop))
 
     def step(
         self, x: Tensor, past: tuple[Tensor, Tensor] | None, angles: tuple[Tensor, Tensor], keep: int | None
@@ -104,7 +122,7 @@ class SelfAttention(nn.Module):
         q, k, v = self._heads(x, angles)
         if past is not None:
             k, v = torch.cat([past[0], k], dim=2), torch.cat([past[1], v], dim=2)
-        out = F.scaled_dot_product_attention(q, k, v)
+        out = attend(q, k, v)
         if keep is not None:
             k, v = k[:, :, k.shape[2] - keep :], v[:, :, v.shape[2] - keep :]
         return self._out(out), (k, v)
