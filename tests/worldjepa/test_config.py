@@ -15,6 +15,7 @@ QUICKSTART_PRESET = {
     ("collect", "out"): "runs/quickstart/data",
     ("collect", "num_envs"): 2,
     ("train", "out"): "runs/quickstart/model",
+    ("train", "steps"): 1000,
     ("eval", "checkpoint"): "runs/quickstart/model",
 }
 
@@ -30,6 +31,7 @@ def test_quickstart_is_its_stages_defaults_plus_its_preset():
 
     cfg, default = compose("quickstart"), QuickstartConfig()
     default.train.data.path = "runs/quickstart/data"
+    default.train.optim.lr = 0.002
     for (stage, key), value in QUICKSTART_PRESET.items():
         assert getattr(getattr(cfg, stage), key) == value
         setattr(getattr(default, stage), key, value)
