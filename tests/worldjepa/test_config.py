@@ -15,7 +15,7 @@ QUICKSTART_PRESET = {
     ("collect", "out"): "runs/quickstart/data",
     ("collect", "num_envs"): 2,
     ("train", "out"): "runs/quickstart/model",
-    ("train", "steps"): 1000,
+    ("train", "steps"): 800,
     ("eval", "checkpoint"): "runs/quickstart/model",
 }
 
