@@ -249,6 +249,9 @@ class DatasetWriter:
         self.root.mkdir(parents=True, exist_ok=True)
         steps_path, ep_path = self.root / S.STEPS, self.root / S.EPISODES
         try:
+            if self.shared:
+                self._create_empty(steps_path, self._schema)
+                self._create_empty(ep_path, S.episodes_schema())
             before = (
                 {f.fragment_id for f in open_lance(steps_path).get_fragments()}
                 if steps_path.exists()
@@ -299,6 +302,21 @@ class DatasetWriter:
                 if path.name == S.STEPS:
                     self._check_compatible(self.meta, S.decode_meta(open_lance(path).schema, path))
         return write_lance(table, path, mode="append")
+
+    def _create_empty(self, path, schema) -> None:
+        """Shared writers create each table empty before anyone appends: two writers racing to
+        create it can only clobber an empty version 1 with an identical one, never data (two
+        racing creates *with* data keep one writer's rows and lose the other's)."""
+        if path.exists():
+            return
+        try:
+            write_lance(pa.Table.from_batches([], schema=schema), path, mode="create",
+                        data_storage_version=S.LANCE_FILE_VERSION)  # fmt: skip
+        except (OSError, ValueError, RuntimeError):
+            if not path.exists():
+                raise
+        if path.name == S.STEPS:
+            self._check_compatible(self.meta, S.decode_meta(open_lance(path).schema, path))
 
     def _locate(self, written, before: set[int]) -> dict[int, int]:
         """-> episode_idx -> the row where it starts, for the pending episodes just written to

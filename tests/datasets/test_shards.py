@@ -45,8 +45,14 @@ def same_episodes(a, b) -> None:
     da, db = open_dataset(a), open_dataset(b)
     by_seed = {int(e["seed"]): e["episode_idx"] for e in db.episodes}
     assert sorted(by_seed) == sorted(int(e["seed"]) for e in da.episodes)
+    for e in db.episodes:  # every episode row points at its own steps rows
+        rows = db._steps.take(list(range(e["start_row"], e["start_row"] + e["length"])),
+                              columns=["episode_idx", "step_idx"]).to_pydict()  # fmt: skip
+        assert set(rows["episode_idx"]) == {e["episode_idx"]}, e
+        assert rows["step_idx"] == list(range(e["length"])), e
     for e in da.episodes:
         x, y = da.read_episode(e["episode_idx"]), db.read_episode(by_seed[int(e["seed"])])
+        np.testing.assert_array_equal(x["action"], y["action"], err_msg=f"seed {e['seed']}")
         for key in ("pixels", "action", "state"):
             np.testing.assert_array_equal(x[key], y[key])
     assert da.stats["num_steps"] == db.stats["num_steps"]
