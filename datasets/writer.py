@@ -132,7 +132,7 @@ class DatasetWriter:
         old["image_size"] = list(old["image_size"])
         seen = steps.to_table(columns=["episode_idx"]).column("episode_idx").to_numpy()
         next_idx = int(seen.max()) + 1 if len(seen) else 0
-        if (self.root / S.EPISODES).exists():
+        if (self.root / S.EPISODES).exists() and not self.shared:  # shared: stats come from the dataset
             from worldjepa.datasets.reader import open_dataset
 
             ds = open_dataset(self.root)
@@ -292,15 +292,8 @@ class DatasetWriter:
 
     def _write(self, table: pa.Table, path: Path):
         """Append ``table`` to the Lance table at ``path`` (creating it); -> the committed version."""
-        if not path.exists():
-            try:
-                return write_lance(table, path, mode="create", data_storage_version=S.LANCE_FILE_VERSION)
-            except (OSError, ValueError, RuntimeError):
-                if not (self.shared and path.exists()):
-                    raise
-                # another shared writer created it first: append to theirs, if it is the same kind
-                if path.name == S.STEPS:
-                    self._check_compatible(self.meta, S.decode_meta(open_lance(path).schema, path))
+        if not path.exists():  # never for a shared writer: it created both tables empty first
+            return write_lance(table, path, mode="create", data_storage_version=S.LANCE_FILE_VERSION)
         return write_lance(table, path, mode="append")
 
     def _create_empty(self, path, schema) -> None:

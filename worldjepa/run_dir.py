@@ -96,7 +96,3 @@ def run_of(checkpoint: str | Path) -> Path:
     checkpoint = Path(checkpoint)
     up = checkpoint.parent
     return up.parent if up.name == CHECKPOINTS else up
-
-
-def holds_checkpoint(out: str | Path) -> bool:
-    return last_checkpoint(out) is not None

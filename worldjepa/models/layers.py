@@ -48,9 +48,9 @@ def attend(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = None, causal: 
     ``mask`` (Tq, Tk) bool marks what each query may see and ``causal`` is SDPA's (top-left).
 
     On the CPU in bf16 (autocast's training and planning default), PyTorch's fused attention
-    kernels run 3-6x slower than the plain matmuls they replace, whose bf16 AMX kernels are
-    ~10x faster than float32 (benchmarks/train_speed.py): there, the plain matmuls, with the
-    softmax in float32. Elsewhere, ``F.scaled_dot_product_attention``."""
+    kernels run 1.4-6x slower (forward + backward) than the plain matmuls they replace, whose
+    bf16 AMX kernels are ~13x faster than float32 (benchmarks/attention_cpu.py): there, the
+    plain matmuls, with the softmax in float32. Elsewhere, ``F.scaled_dot_product_attention``."""
     if q.device.type != "cpu" or q.dtype != torch.bfloat16 or dropout > 0:
         return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout, is_causal=causal)
     scores = (q @ k.transpose(-2, -1)) * q.shape[-1] ** -0.5

@@ -260,7 +260,8 @@ def _train(cfg: TrainConfig, device, world) -> Path:
         f" ({world.size} ranks x {cfg.data.batch_size})" if world.size > 1 else "", device,
     )  # fmt: skip
     t_start = time.perf_counter()
-    t_log, step, done, last, logged_at = t_start, start_step, start_step, None, start_step
+    t_log, step, done, last, logged_at = t_start, start_step, start_step, out, start_step
+    saved_at = None  # the step of the newest checkpoint this run wrote
     bar = progress_bar(total=cfg.steps, initial=start_step, desc="train", unit="step", disable=not world.main)
     try:
         trainer.train()
@@ -305,7 +306,7 @@ def _train(cfg: TrainConfig, device, world) -> Path:
                     {k: f"{row[k]:.4g}" for k in ("pred_loss", f"{cfg.loss.regulariser}_loss", "rank")}
                 )
             if done % cfg.ckpt_every == 0:
-                last = checkpoint(done)
+                last, saved_at = checkpoint(done), done
             if time_up:
                 log.warning("stopping at step %d: max_minutes=%s reached", done, cfg.max_minutes)
                 break
@@ -321,7 +322,7 @@ def _train(cfg: TrainConfig, device, world) -> Path:
         bar.close()
         if plan_monitor is not None:
             plan_monitor.close()
-    if last is None or done % cfg.ckpt_every != 0:
+    if saved_at != step:
         last = checkpoint(step)
     if logger is not None:
         logger.close()
