@@ -28,11 +28,12 @@ Architectures (the same widths and depths on both sides; the parameter counts ar
 
 Both sides also run under bf16 autocast (``worldjepa train``'s default ``amp=bf16``; swm's
 Lightning ``bf16-mixed``). "vs swm" compares each line with swm at the same precision, "vs swm
-fp32" with swm's float32 step.
+fp32" with swm's float32 step. The ``bf16 compile`` line is ``worldjepa train compile=true``: the
+whole step under ``torch.compile`` (its warm-up is not timed; its peak memory includes inductor's).
 
 Each measurement is a fresh process (its peak memory is its own); the sides alternate for
 ``--rounds`` rounds and the table reports medians. Peak memory is the growth of the process's
-peak RSS from just before the model is built to the end of the timed steps.
+peak RSS from just before the model is built (every import done) to the end of the timed steps.
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ def ours_model(arch: str, image: int):
 def run_ours(args) -> dict:
     import torch
 
+    import worldjepa.models  # noqa: F401  (imported before `base`: import memory is not the step's)
     from worldjepa.losses import LossConfig, TrainStep
     from worldjepa.training import distributed
 
@@ -107,9 +109,8 @@ def run_ours(args) -> dict:
     if world.size > 1:
         distributed.convert_batchnorm(model)
     step_module = TrainStep(model, LossConfig(num_proj=NUM_PROJ, sigreg_weight=LAMBDA))
-    if args.compile:  # as `worldjepa train compile=true`: the encoder and predictor, in place
-        model.encoder.compile()
-        model.predictor.compile()
+    if args.compile:  # as `worldjepa train compile=true`: the whole step, in place
+        step_module.compile()
     trainer = torch.nn.parallel.DistributedDataParallel(step_module) if world.size > 1 else step_module
     optim = torch.optim.AdamW(model.parameters(), lr=5e-5)
     gen = torch.Generator()
@@ -178,8 +179,14 @@ def swm_model(arch: str, image: int):
 
 
 def run_swm(args) -> dict:
+    import stable_worldmodel.wm.lewm.module  # noqa: F401  (imported before `base`, as on our side)
     import torch
     from stable_worldmodel.wm.loss import SIGReg
+
+    if args.arch == "vit":
+        import transformers  # noqa: F401
+    else:
+        import worldjepa.models.encoders  # noqa: F401
 
     pixels, action = batch(args)
     pixels = pixels.float() / 127.5 - 1.0  # what swm's data pipeline hands the model
@@ -210,9 +217,12 @@ SIDES = {"ours": run_ours, "swm": run_swm}
 
 
 # ------------------------------------------------------------------------------------- the run
-def measure(python: str, side: str, arch: str, args, ranks: int = 1, amp: str = "none") -> dict:
+def measure(
+    python: str, side: str, arch: str, args, ranks: int = 1, amp: str = "none", compiled: bool = False
+) -> dict:
     common = ["--side", side, "--arch", arch, "--batch", str(args.batch), "--image", str(args.image),
-              "--steps", str(args.steps), "--warmup", str(args.warmup), "--amp", amp]  # fmt: skip
+              "--steps", str(args.steps), "--warmup", str(args.warmup + 2 * compiled), "--amp", amp]  # fmt: skip
+    common += ["--compile"] * compiled
     if ranks > 1:
         cmd = [
             python,
@@ -245,9 +255,7 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--amp", default="none", choices=("none", "bf16"))
-    p.add_argument(
-        "--compile", action="store_true", help="(one measurement) torch.compile our encoder and predictor"
-    )
+    p.add_argument("--compile", action="store_true", help="(one measurement) torch.compile our training step")
     p.add_argument("--swm-python", default="/work/swm-venv/bin/python")
     p.add_argument("--out", default="benchmarks/results/train_speed.json")
     args = p.parse_args()
@@ -264,16 +272,17 @@ def main() -> None:
     for arch in args.archs:
         cells: dict[str, list[dict]] = {}
         plan = [
-            ("worldjepa", sys.executable, "ours", 1, "none"),
-            ("stable-worldmodel", args.swm_python, "swm", 1, "none"),
-            ("worldjepa bf16", sys.executable, "ours", 1, "bf16"),
-            ("stable-worldmodel bf16", args.swm_python, "swm", 1, "bf16"),
+            ("worldjepa", sys.executable, "ours", 1, "none", False),
+            ("stable-worldmodel", args.swm_python, "swm", 1, "none", False),
+            ("worldjepa bf16", sys.executable, "ours", 1, "bf16", False),
+            ("stable-worldmodel bf16", args.swm_python, "swm", 1, "bf16", False),
+            ("worldjepa bf16 compile", sys.executable, "ours", 1, "bf16", True),
         ]
         if arch == "cnn":
-            plan += [("worldjepa 2 gloo ranks", sys.executable, "ours", 2, "none")]
+            plan += [("worldjepa 2 gloo ranks", sys.executable, "ours", 2, "none", False)]
         for r in range(args.rounds):
-            for name, python, side, ranks, amp in plan:
-                res = measure(python, side, arch, args, ranks, amp)
+            for name, python, side, ranks, amp, compiled in plan:
+                res = measure(python, side, arch, args, ranks, amp, compiled)
                 cells.setdefault(name, []).append(res)
                 print(f"[{arch} round {r + 1}/{args.rounds}] {name}: {res['steps_per_s']:.3f} steps/s, "
                       f"{res['peak_mb']:.0f} MB", flush=True)  # fmt: skip
@@ -284,7 +293,7 @@ def main() -> None:
         # Each worldjepa line against swm at the same precision; "vs swm fp32" against its default.
         for name, results in cells.items():
             sps = median(name)
-            same = "stable-worldmodel bf16" if name.endswith("bf16") else "stable-worldmodel"
+            same = "stable-worldmodel bf16" if "bf16" in name else "stable-worldmodel"
             rows.append({"arch": arch, "side": name, "params_M": results[0]["params"] / 1e6, "steps_per_s": sps,
                          "peak_mb": statistics.median(c["peak_mb"] for c in results), "vs_swm": sps / median(same),
                          "vs_swm_fp32": sps / median("stable-worldmodel"),

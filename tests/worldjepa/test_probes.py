@@ -70,7 +70,7 @@ def test_report(tmp_path):
 
 
 def test_training_probe_monitor_tells_informative_from_collapsed_latents():
-    from worldjepa.training.trainer import probe_monitor
+    from worldjepa.training.monitor import probe_monitor
 
     rng = np.random.default_rng(0)
     state = rng.normal(size=(400, 3)).astype(np.float32)

@@ -49,7 +49,10 @@ class TrainConfig(Validated):
     device: str = device_opt()
     amp: str = opt("bf16", "bf16: autocast (~30% faster on CPU, the fast path on cuda) | none: float32",
                    choices=("bf16", "none"))  # fmt: skip
-    compile: bool = opt(False, "torch.compile the encoder and predictor (minutes to warm up; then faster)")
+    compile: bool = opt(
+        False,
+        "torch.compile the training step: encoder, predictor and objective (minutes to warm up; then faster)",
+    )
     nproc: int = opt(1, "> 1: train on this many local processes (runs torchrun for you)", ge=1)
     out: str = path_opt(
         "runs/tworoom", "run directory: checkpoints/<step>/, metrics.csv, training_curves.png"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 # The columns the plot reads (read_metrics gives NaN for any a file lacks).
 PLOTTED = ("step", "loss", "pred_loss", "sigreg_loss", "rank", "val_pred_loss", "val_copy_loss", "val_rank",
-           "val_probe_r2", "val_success", "idm_loss")  # fmt: skip
+           "val_probe_r2", "val_motion", "val_success", "idm_loss")  # fmt: skip
 
 
 def _cell(v) -> str:
@@ -143,12 +143,16 @@ def plot_metrics(csv_path: str | Path) -> Path | None:
         axes[2].legend(fontsize=8)
     axes[2].set_title("effective rank of z (RankMe)")
     axes[2].set_ylim(bottom=0)
-    for key, label in (("val_probe_r2", "linear probe: mean R² of states"), ("val_success", "MPC success")):
+    for key, label in (
+        ("val_probe_r2", "linear probe: mean R² of states"),
+        ("val_success", "MPC success"),
+        ("val_motion", "motion: latent variance moved per frame"),
+    ):
         points = [(s, r) for s, r in zip(m["step"], m[key], strict=True) if not math.isnan(r)]
         if points:
             axes[3].plot(*zip(*points, strict=True), "o-", label=label)
     axes[3].set_ylim(0, 1)
-    axes[3].set_title("held-out: probe R², planning success")
+    axes[3].set_title("held-out: probe R², planning, motion")
     if axes[3].get_lines():
         axes[3].legend(fontsize=8)
     for a in axes:

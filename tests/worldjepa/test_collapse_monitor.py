@@ -1,0 +1,68 @@
+"""The collapse check: a latent that stopped tracking what moves is named in the log and in
+metrics.csv; a working one is not."""
+
+import logging
+
+import numpy as np
+import pytest
+import torch
+
+from worldjepa.training.monitor import JUDGE_FROM, MOTION_FLOOR, CollapseCheck, collapse_reasons, validate
+
+
+def test_each_sign_is_named_and_a_healthy_row_has_none():
+    assert collapse_reasons({"val_motion": 0.4, "val_probe_r2": 0.6}) == []
+    assert collapse_reasons({"val_motion": 0.4, "val_probe_r2": float("nan")}) == []  # no states
+    (motion,) = collapse_reasons({"val_motion": MOTION_FLOOR / 10})
+    assert "consecutive latents" in motion
+    (probe,) = collapse_reasons({"val_motion": 0.4, "val_probe_r2": 0.001})
+    assert "R² 0.001" in probe
+
+
+def test_the_check_waits_for_the_encoder_then_warns_once(caplog):
+    check, collapsed = CollapseCheck(steps=1000), {"val_motion": 1e-4, "val_probe_r2": 0.0}
+    early = dict(collapsed)
+    check(int(JUDGE_FROM * 1000) - 1, early)
+    assert "collapse" not in early  # a young encoder is not judged
+    rows = [dict(collapsed) for _ in range(3)]
+    with caplog.at_level(logging.WARNING, logger="worldjepa.training.monitor"):
+        for i, row in enumerate(rows):
+            check(500 + i, row)
+    assert [r["collapse"] for r in rows] == [1.0, 1.0, 1.0]
+    assert len([r for r in caplog.records if "stopped tracking" in r.getMessage()]) == 1
+    healthy = {"val_motion": 0.3, "val_probe_r2": 0.5}
+    check(900, healthy)
+    assert healthy["collapse"] == 0.0
+
+
+class _Frozen(torch.nn.Module):
+    """encode: a latent that keeps only an episode constant (or also the moving agent)."""
+
+    def __init__(self, track_motion: bool):
+        super().__init__()
+        self.track_motion = track_motion
+
+    def encode(self, pixels):
+        const = pixels[:, :1, 0, 0, :4].float().expand(-1, pixels.shape[1], -1)  # per-episode colour
+        moving = pixels[:, :, 1, 0, :4].float() * self.track_motion
+        return torch.cat([const, moving], -1)
+
+    def predict(self, z, actions):
+        return z
+
+
+def _windows(rng, n=32, t=4):
+    from tensordict import TensorDict
+
+    pixels = np.zeros((n, t, 3, 4, 4), np.uint8)
+    pixels[:, :, 0, 0, :4] = rng.integers(0, 255, (n, 1, 4))  # constant within a window
+    pixels[:, :, 1, 0, :4] = rng.integers(0, 255, (n, t, 4))  # moves every frame
+    return TensorDict({"pixels": torch.as_tensor(pixels), "action": torch.zeros(n, t, 2)}, batch_size=[n])
+
+
+@pytest.mark.parametrize("track_motion", [False, True])
+def test_motion_tells_an_episode_constant_latent_from_one_that_tracks(track_motion):
+    rng = np.random.default_rng(0)
+    row = validate(_Frozen(track_motion), [_windows(rng) for _ in range(2)], "cpu")
+    assert (row["val_motion"] < MOTION_FLOOR) == (not track_motion), row
+    assert bool(collapse_reasons(row)) == (not track_motion)

@@ -1,0 +1,130 @@
+"""Held-out monitoring while training, and the collapse check built on it.
+
+``validate`` scores a fixed set of held-out windows: prediction MSE beside the "predict no
+change" floor, RankMe, the latent's motion (how much of its variance moves from one frame to
+the next) and a linear probe of the recorded states. ``CollapseCheck`` turns those into a
+warning when the latent has stopped tracking what the actions move.
+
+Why motion: a JEPA trained on scenes whose nuisances (colours, light, layout) vary across
+episodes can satisfy SIGReg with what is constant *within* an episode and predict it trivially,
+dropping the agent, the only thing that moves. Its loss then looks excellent. What gives it away
+is that consecutive latents are nearly equal relative to the latent's spread across episodes.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+log = logging.getLogger(__name__)
+
+# Collapse thresholds (benchmarks/collapse_monitor.py measures both sides of them). A working
+# TwoRoom model moves ~30-50% of its latent variance per frame and probes the states at R² > 0.4;
+# the randomized-factor collapse moves < 0.1% and probes at R² ~ 0.
+MOTION_FLOOR = 0.01
+PROBE_R2_FLOOR = 0.05
+# A young encoder legitimately moves little (a random CNN barely sees a small agent), so the
+# check only judges from this fraction of the run on.
+JUDGE_FROM = 0.25
+
+
+def fixed_val_batches(val_ds, batch_size: int, num_batches: int) -> list:
+    """A fixed, evenly spread set of held-out windows so val curves are comparable across steps."""
+    import numpy as np
+
+    n = min(len(val_ds), num_batches * batch_size)
+    idx = np.linspace(0, len(val_ds) - 1, n).round().astype(int).tolist()
+    return [val_ds.__getitems__(idx[i : i + batch_size]) for i in range(0, n, batch_size)]
+
+
+def validate(model, val_batches: list, device) -> dict[str, float]:
+    """Held-out metrics of ``model`` on ``val_batches`` (windows: pixels (B, T, 3, H, W), action
+    (B, T, fs*A), optionally state (B, T, Q)):
+
+    - ``val_pred_loss``: prediction MSE; ``val_copy_loss``: the same for z_{t+1} = z_t, a floor
+      a useful, action-aware predictor must beat;
+    - ``val_rank``: RankMe of the held-out latents;
+    - ``val_motion``: E|z_{t+1} - z_t|² / (2 tr Cov z), the share of the latent's variance that
+      changes between frames (~1 for unrelated frames, ~0 when the latent ignores motion);
+    - ``val_probe_r2``: ``probe_monitor`` on the states, when the windows carry them.
+    """
+    import torch
+
+    from worldjepa.metrics import effective_rank
+
+    model.eval()
+    pred, copy, zs, states, episodes = 0.0, 0.0, [], [], []
+    with torch.inference_mode():
+        for batch in val_batches:
+            batch = batch.to(device)
+            z = model.encode(batch["pixels"])
+            z_hat = model.predict(z[:, :-1], batch["action"][:, :-1])
+            pred += torch.mean((z_hat - z[:, 1:]) ** 2).item()
+            copy += torch.mean((z[:, :-1] - z[:, 1:]) ** 2).item()
+            zs.append(z[:, 0].float().cpu())  # one frame per window: windows overlap
+            if "state" in batch.keys():
+                states.append(batch["state"][:, 0].cpu())
+                episodes.append(batch["episode_idx"].cpu())
+    n = len(val_batches)
+    z = torch.cat(zs)
+    spread = z.var(0).mean().item()  # per-dimension variance across held-out frames
+    out = {"val_pred_loss": pred / n, "val_copy_loss": copy / n, "val_rank": effective_rank(z),
+           "val_motion": copy / n / (2 * spread) if spread > 0 else 0.0}  # fmt: skip
+    if states:
+        out["val_probe_r2"] = probe_monitor(z.numpy(), torch.cat(states).numpy(), torch.cat(episodes).numpy())
+    return out
+
+
+def probe_monitor(z, state, episode) -> float:
+    """z: (N, D), state: (N, Q), episode: (N,) -> mean held-out R² (each clipped at 0) of a ridge
+    probe fit on half of the episodes and scored on the other half: a cheap sign that the
+    latents encode the world (it stays near 0 when the encoder collapses or learns nothing)."""
+    import numpy as np
+
+    from worldjepa.probes.fit import fit_linear, scores, varies
+
+    fit = np.isin(episode, np.unique(episode)[::2])  # every other held-out episode
+    if fit.all() or not fit.any():
+        return float("nan")
+    keep = varies(state[fit]) & varies(state[~fit])
+    if not keep.any():
+        return float("nan")
+    r2 = scores(state[~fit][:, keep], fit_linear(z[fit], state[fit][:, keep], z[~fit]))["r2"]
+    return float(np.clip(r2, 0, 1).mean())
+
+
+def collapse_reasons(row: dict[str, float]) -> list[str]:
+    """The signs of a latent that stopped tracking what moves, in a validation ``row``."""
+    reasons = []
+    motion, r2 = row.get("val_motion"), row.get("val_probe_r2")
+    if motion is not None and motion < MOTION_FLOOR:
+        reasons.append(
+            f"consecutive latents differ by {motion:.2%} of their spread (floor {MOTION_FLOOR:.0%})"
+        )
+    if r2 is not None and r2 == r2 and r2 < PROBE_R2_FLOOR:  # r2 == r2: not NaN
+        reasons.append(f"a linear probe reads the states at R² {r2:.3f} (floor {PROBE_R2_FLOOR})")
+    return reasons
+
+
+@dataclass
+class CollapseCheck:
+    """Judges each validation row from ``JUDGE_FROM`` of ``steps`` on: adds ``collapse`` (1.0 or
+    0.0) to the row, and warns in the log when it first sees a collapse (and again if a run that
+    had recovered collapses anew)."""
+
+    steps: int
+    warned: bool = field(default=False, init=False)
+
+    def __call__(self, step: int, row: dict[str, float]) -> None:
+        if step < JUDGE_FROM * self.steps:
+            return
+        reasons = collapse_reasons(row)
+        row["collapse"] = float(bool(reasons))
+        if reasons and not self.warned:
+            log.warning(
+                "step %d: the latent has stopped tracking what the actions move (%s). It encodes what "
+                "is constant within an episode; planning will fail. With randomized factors, train "
+                "with the randomized-data recipe (docs: README, 'Generalization across factors')",
+                step, "; ".join(reasons),
+            )  # fmt: skip
+        self.warned = bool(reasons)
