@@ -78,6 +78,7 @@ def make_loader(
     rank: int = 0,
     world: int = 1,
     start: int = 0,
+    per_episode: int = 1,
 ) -> DataLoader | ThreadLoader:
     """A loader yielding TensorDicts with batch_size [batch_size]; one ``__getitems__`` per batch.
 
@@ -100,7 +101,9 @@ def make_loader(
             raise DatasetError(
                 f"{ds!r} has {len(ds)} windows, fewer than {world} ranks x batch_size={batch_size}"
             )
-        batch_sampler = StepBatches(len(ds), batch_size, seed=seed, rank=rank, world=world, start=start)
+        groups = ds.window_episodes if per_episode > 1 else None
+        batch_sampler = StepBatches(len(ds), batch_size, seed=seed, rank=rank, world=world, start=start,
+                                    groups=groups, per_group=per_episode)  # fmt: skip
     else:
         batch_sampler = BatchSampler(SequentialSampler(ds), batch_size, drop_last)
     if num_workers > 0 and workers == "thread":

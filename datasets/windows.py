@@ -102,6 +102,11 @@ class WindowDataset(Dataset):
             self._reader = open_dataset(self.root)
         return self._reader
 
+    @property
+    def window_episodes(self) -> np.ndarray:
+        """(N,) int64: the episode of each window (``StepBatches(groups=...)`` groups by it)."""
+        return self._win_episode
+
     # ------------------------------------------------------------------ indexing
     def __len__(self) -> int:
         return len(self._win_row)

@@ -61,6 +61,8 @@ MORE = [
     (["train", "keep_last=-1"], "keep_last=-1: must be >= 0"),
     (["train", "eval_every=-2"], "eval_every=-2: must be >= -1"),
     (["train", "loss.regulariser=vcreg"], "loss.regulariser=vcreg: must be one of: sigreg"),
+    (["train", "data.per_episode=3"], "data.per_episode=3 must divide data.batch_size=64"),
+    (["train", "loss.regulariser=sigreg_episode"], "set data.per_episode to 2 or more"),
     (["train", "nokey=1"], "unknown key 'nokey' in the train config"),
     (["train", "model.latnt_dim=3"], "did you mean 'model.latent_dim'?"),
     (["train", "+foo=1"], "unknown key 'foo'"),

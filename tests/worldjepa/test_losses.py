@@ -95,3 +95,20 @@ def test_sigreg_stays_float32_under_bf16_autocast():
         auto = reg(z, generator=torch.Generator().manual_seed(1))
     assert auto.dtype == torch.float32
     assert torch.allclose(auto, ref, rtol=1e-5, atol=1e-6)
+
+
+def test_episode_centred_sigreg_sees_through_a_latent_constant_within_episodes():
+    """A latent that only encodes its episode (Gaussian across episodes) passes plain SIGReg and
+    fails the episode-centred one; a latent that also varies within episodes passes both."""
+    from worldjepa.losses.objectives import EpisodeCentredSIGReg
+    from worldjepa.losses.sigreg import SIGReg
+
+    g = torch.Generator().manual_seed(0)
+    episodes = torch.arange(64).repeat_interleave(4)  # 64 episodes x 4 windows
+    per_episode = torch.randn(64, 1, 16, generator=g)[episodes].expand(-1, 3, -1)  # (256, 3, 16)
+    moving = torch.randn(256, 3, 16, generator=g)
+    plain, centred = SIGReg(num_proj=256), EpisodeCentredSIGReg(num_proj=256)
+    seeded = lambda: torch.Generator().manual_seed(1)  # noqa: E731
+    assert plain(per_episode, seeded()) < 5
+    assert centred(per_episode, seeded(), episodes) > 50
+    assert centred(per_episode + moving, seeded(), episodes) < 5

@@ -81,6 +81,28 @@ def test_a_registered_regulariser_is_trained_and_its_term_logged(run, tmp_path):
         assert a == pytest.approx(b + 0.01 * c, rel=1e-5)
 
 
+def test_the_episode_centred_regulariser_trains_on_batches_of_whole_episodes(run, tmp_path, monkeypatch):
+    from worldjepa.losses import objectives
+
+    _, data, _, _, _ = run
+    seen = []
+    original = objectives.EpisodeCentredSIGReg.forward
+
+    def spy(self, z, generator, episode):
+        seen.append(episode.tolist())
+        return original(self, z, generator, episode)
+
+    monkeypatch.setattr(objectives.EpisodeCentredSIGReg, "forward", spy)
+    out = tmp_path / "episodes"
+    argv = train_args(
+        data, out, "steps=4", "log_every=2", "data.per_episode=4", "loss.regulariser=sigreg_episode"
+    )
+    assert main(argv) == 0
+    assert len(seen) == 4 and all(len(set(ep[:4])) == 1 and len(set(ep[4:])) == 1 for ep in seen), seen
+    m = read_metrics(out / "metrics.csv")
+    assert len(m["sigreg_episode_loss"]) == 2 and all(v > 0 for v in m["sigreg_episode_loss"])
+
+
 def test_tensorboard_events_read_back(run, tmp_path):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 

@@ -26,15 +26,49 @@ from worldjepa.registry import Registry
 @dataclass(frozen=True)
 class Regulariser:
     """How to build a regulariser module ``(z (B, T, D), generator) -> scalar`` from the loss
-    config, and which of the config's fields weighs it."""
+    config, and which of the config's fields weighs it. ``per_episode``: the module also takes
+    the batch's ``episode`` ids (B,), and the batches must hold several windows of each episode
+    (``data.per_episode`` > 1)."""
 
     build: Callable[[LossConfig], nn.Module]
     weight: Callable[[LossConfig], float]
+    per_episode: bool = False
 
 
 REGULARISERS: Registry[Regulariser] = Registry("regulariser")
 REGULARISERS.register("sigreg")(
     Regulariser(build=lambda cfg: SIGReg(num_proj=cfg.num_proj), weight=lambda cfg: cfg.sigreg_weight)
+)
+
+
+class EpisodeCentredSIGReg(nn.Module):
+    """SIGReg of the latents minus their episode's mean in the batch.
+
+    When nuisances (colours, light, layout) vary across episodes, plain SIGReg can be satisfied
+    by what is constant within an episode, which is also trivially predictable, so the latent
+    drops the agent. Centring on the episode removes that content from the test: only what
+    varies within an episode (what the actions move) can make the latents Gaussian.
+    """
+
+    def __init__(self, num_proj: int):
+        super().__init__()
+        self.sigreg = SIGReg(num_proj=num_proj)
+
+    def forward(self, z: Tensor, generator: torch.Generator | None, episode: Tensor) -> Tensor:
+        """z: (B, T, D), episode: (B,) ids (several windows each) -> scalar."""
+        _, group = torch.unique(episode, return_inverse=True)
+        z32 = z.float()
+        sums = z32.new_zeros(int(group.max()) + 1, z.shape[-1]).index_add_(0, group, z32.sum(1))
+        counts = torch.bincount(group).to(z32.dtype)[:, None] * z.shape[1]
+        return self.sigreg(z32 - (sums / counts)[group][:, None], generator)
+
+
+REGULARISERS.register("sigreg_episode")(
+    Regulariser(
+        build=lambda cfg: EpisodeCentredSIGReg(cfg.num_proj),
+        weight=lambda cfg: cfg.sigreg_weight,
+        per_episode=True,
+    )  # fmt: skip
 )
 
 
@@ -68,8 +102,10 @@ def objective(
     pixels, actions = batch["pixels"], batch["action"]
     z = model.encode(pixels)
     z_hat = model.predict(z[:, :-1], actions[:, :-1])
-    terms = {"pred_loss": prediction_loss(z_hat, z[:, 1:]), f"{name}_loss": regulariser(z, generator)}
-    loss = terms["pred_loss"] + REGULARISERS.get(name).weight(cfg) * terms[f"{name}_loss"]
+    entry = REGULARISERS.get(name)
+    reg = regulariser(z, generator, batch["episode_idx"]) if entry.per_episode else regulariser(z, generator)
+    terms = {"pred_loss": prediction_loss(z_hat, z[:, 1:]), f"{name}_loss": reg}
+    loss = terms["pred_loss"] + entry.weight(cfg) * terms[f"{name}_loss"]
     if cfg.idm_weight > 0:
         if model.idm is None:
             raise ValueError("LossConfig.idm_weight > 0 needs a model built with idm_hidden > 0")

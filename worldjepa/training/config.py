@@ -21,6 +21,8 @@ class DataConfig:
     val_fraction: float = opt(0.2, "episodes held out (by episode); eval plans on these", ge=0, lt=1)
     split_seed: int = opt(0, "seed of the train / held-out episode split", ge=0)
     batch_size: int = opt(64, "windows per training batch on each rank (global batch: x nproc)", ge=1)
+    per_episode: int = opt(1, "windows of one episode in a batch (> 1: batches of whole episodes, which "
+                           "loss.regulariser=sigreg_episode needs); must divide batch_size", ge=1)  # fmt: skip
     num_workers: int = opt(0, "loader workers reading batches ahead (0: read in the training loop)", ge=0)
     workers: str = opt(
         "thread", "thread (no shared-memory copies) | process (forkserver)", choices=("thread", "process")

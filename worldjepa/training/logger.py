@@ -133,9 +133,12 @@ def plot_metrics(csv_path: str | Path) -> Path | None:
     ax.set_yscale("log")
     ax.set_title("losses (MSE)")
     ax.legend(fontsize=8)
-    axes[1].plot(m["step"], m["sigreg_loss"])
+    # the regulariser's column: sigreg_loss, or another registered one's
+    reg = next((k for k in m if k.endswith("_loss") and k not in ("pred_loss", "idm_loss")
+                and not k.startswith("val_") and not all(map(math.isnan, m[k]))), "sigreg_loss")  # fmt: skip
+    axes[1].plot(m["step"], m[reg])
     axes[1].set_yscale("log")
-    axes[1].set_title("SIGReg (Epps-Pulley x B)")
+    axes[1].set_title(f"{reg.removesuffix('_loss')} (Epps-Pulley x B)")
     axes[2].plot(m["step"], m["rank"], label="train batch")
     held = [(s, r) for s, r in zip(m["step"], m["val_rank"], strict=True) if not math.isnan(r)]
     if held:

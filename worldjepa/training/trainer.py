@@ -139,6 +139,7 @@ def _train(cfg: TrainConfig, device, world) -> Path:
     from worldjepa.training import distributed, rng
     from worldjepa.training.resume import first_difference, recipe, resumed_split
 
+    _check_batches(cfg)
     out = writable_dir(cfg.out, "out")
     resume_from = last_checkpoint(out) if cfg.resume else None
     if cfg.resume and resume_from is None:
@@ -228,7 +229,7 @@ def _train(cfg: TrainConfig, device, world) -> Path:
         else step_module
     )
     loader = make_loader(
-        train_ds, cfg.data.batch_size, shuffle=True, num_workers=cfg.data.num_workers, workers=cfg.data.workers,
+        train_ds, cfg.data.batch_size, per_episode=cfg.data.per_episode, shuffle=True, num_workers=cfg.data.num_workers, workers=cfg.data.workers,
         seed=cfg.seed, rank=world.rank, world=world.size, start=start_step, pin_memory=device.type == "cuda",
     )  # fmt: skip
     batches = infinite_batches(loader)
@@ -381,3 +382,17 @@ def _start_logging(cfg: TrainConfig, out: Path, resolved: dict, world, global_ba
     (out / "run.json").write_text(json.dumps(info, indent=2))
     tracker = start_tracker(cfg.logger, out, resolved, info)
     return MetricsLogger(out, resume_step=start_step if cfg.resume else None, trackers=[tracker])
+
+
+def _check_batches(cfg: TrainConfig) -> None:
+    """Batches of whole episodes: the ones a per-episode regulariser needs, of whole groups."""
+    from worldjepa.losses.objectives import REGULARISERS
+
+    per = cfg.data.per_episode
+    if cfg.data.batch_size % per:
+        raise ConfigError(f"data.per_episode={per} must divide data.batch_size={cfg.data.batch_size}")
+    if REGULARISERS.get(cfg.loss.regulariser).per_episode and per < 2:
+        raise ConfigError(
+            f"loss.regulariser={cfg.loss.regulariser} compares windows of one episode: set data.per_episode "
+            "to 2 or more (e.g. 4)"
+        )
