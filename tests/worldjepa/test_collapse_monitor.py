@@ -66,3 +66,37 @@ def test_motion_tells_an_episode_constant_latent_from_one_that_tracks(track_moti
     row = validate(_Frozen(track_motion), [_windows(rng) for _ in range(2)], "cpu")
     assert (row["val_motion"] < MOTION_FLOOR) == (not track_motion), row
     assert bool(collapse_reasons(row)) == (not track_motion)
+
+
+@pytest.fixture(scope="module")
+def tworoom_data(tmp_path_factory):
+    """-> {factors: dataset}: 30 TwoRoom expert episodes at 32 px with default factors, and 30
+    with every factor drawn from its train range."""
+    from worldjepa.cli import main
+
+    root = tmp_path_factory.mktemp("factors")
+    for factors in ("default", "train"):
+        assert main(["collect", "episodes=30", "image_size=32", f"factors={factors}", f"out={root / factors}"]) == 0
+    return root
+
+
+@pytest.mark.parametrize("factors,collapses", [("train", True), ("default", False)])
+def test_the_plain_recipe_on_randomized_factors_is_flagged_and_a_working_one_is_not(
+    tworoom_data, tmp_path, caplog, factors, collapses
+):
+    """The issue's collapse, at CI scale: with randomized factors the latent keeps what is
+    constant within an episode (motion ~0.3%, probe R² 0); with default ones it tracks the
+    agent (motion > 10%, R² > 0.2) from the first validation on."""
+    from worldjepa.cli import main
+    from worldjepa.training.logger import read_metrics
+
+    out = tmp_path / factors
+    argv = ["train", f"data.path={tworoom_data / factors}", f"out={out}", "steps=120", "val_every=30",
+            "data.batch_size=16", "loss.num_proj=256", "optim.lr=0.002", "device=cpu"]  # fmt: skip
+    with caplog.at_level(logging.WARNING, logger="worldjepa.training.monitor"):
+        assert main(argv) == 0
+    warned = [r for r in caplog.records if "stopped tracking" in r.getMessage()]
+    assert bool(warned) == collapses
+    m = read_metrics(out / "metrics.csv")
+    judged = [c for c in m["collapse"] if c == c]
+    assert judged and all(c == float(collapses) for c in judged), m["collapse"]
