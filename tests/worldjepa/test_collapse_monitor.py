@@ -76,7 +76,8 @@ def tworoom_data(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("factors")
     for factors in ("default", "train"):
-        assert main(["collect", "episodes=30", "image_size=32", f"factors={factors}", f"out={root / factors}"]) == 0
+        argv = ["collect", "episodes=30", "image_size=32", f"factors={factors}", f"out={root / factors}"]
+        assert main(argv) == 0
     return root
 
 

@@ -123,8 +123,8 @@ class CollapseCheck:
         if reasons and not self.warned:
             log.warning(
                 "step %d: the latent has stopped tracking what the actions move (%s). It encodes what "
-                "is constant within an episode; planning will fail. With randomized factors, train "
-                "with the randomized-data recipe (docs: README, 'Generalization across factors')",
+                "is constant within an episode; planning will fail. With factors that vary across "
+                "episodes, train with data.per_episode=4 loss.regulariser=sigreg_episode",
                 step, "; ".join(reasons),
             )  # fmt: skip
         self.warned = bool(reasons)
