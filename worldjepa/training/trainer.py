@@ -178,9 +178,9 @@ def _train(cfg: TrainConfig, device, world) -> Path:
     step_module = TrainStep(model, cfg.loss).to(device)
     if cfg.compile:
         # The whole step, objective included: inductor then fuses the norms, activations and
-        # SIGReg's trig around the convolutions (CNN bf16 on CPU: ~1.3x the encoder and
-        # predictor compiled alone). In place, so the state dict keeps its keys; validation and
-        # planning run the eager model.
+        # SIGReg's trig around the convolutions (benchmarks/train_speed.py, CNN bf16: 1.48x
+        # eager). In place, so the state dict keeps its keys; validation and planning run the
+        # eager model.
         step_module.compile()
     optim = torch.optim.AdamW(model.parameters(), lr=cfg.optim.lr, weight_decay=cfg.optim.weight_decay)
     preprocess = build_preprocess(cfg, ds, model_cfg, train_ids, val_ids)
