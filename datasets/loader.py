@@ -102,6 +102,12 @@ def make_loader(
                 f"{ds!r} has {len(ds)} windows, fewer than {world} ranks x batch_size={batch_size}"
             )
         groups = ds.window_episodes if per_episode > 1 else None
+        need = batch_size * world // per_episode
+        if groups is not None and len(set(groups.tolist())) < need:
+            raise DatasetError(
+                f"per_episode={per_episode}: a batch of {batch_size * world} windows needs {need} episodes, "
+                f"{ds!r} has {len(set(groups.tolist()))}; raise per_episode, lower batch_size or record more episodes"
+            )
         batch_sampler = StepBatches(len(ds), batch_size, seed=seed, rank=rank, world=world, start=start,
                                     groups=groups, per_group=per_episode)  # fmt: skip
     else:

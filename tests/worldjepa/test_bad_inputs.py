@@ -63,6 +63,7 @@ MORE = [
     (["train", "loss.regulariser=vcreg"], "loss.regulariser=vcreg: must be one of: sigreg"),
     (["train", "data.per_episode=3"], "data.per_episode=3 must divide data.batch_size=64"),
     (["train", "loss.regulariser=sigreg_episode"], "set data.per_episode to 2 or more"),
+    (["train", "data.augment=[colour_jitter]"], "'colour_jitter' is not one of:"),
     (["train", "nokey=1"], "unknown key 'nokey' in the train config"),
     (["train", "model.latnt_dim=3"], "did you mean 'model.latent_dim'?"),
     (["train", "+foo=1"], "unknown key 'foo'"),
@@ -243,6 +244,16 @@ WITH_RUN = [
     (
         ["train", "data.path={data}", "out={tmp}/refused", "data.batch_size=100000"],
         "data.batch_size=100000: the training split has only",
+    ),
+    (
+        [
+            "train",
+            "data.path={data}",
+            "out={tmp}/few",
+            "data.per_episode=4",
+            "loss.regulariser=sigreg_episode",
+        ],
+        "per_episode=4: a batch of 64 windows needs 16 episodes",
     ),
     (["train", "-m", "data.path={data}", "out={file}/sw", "seed=0,1"], "out={file}/sw: cannot write there"),
     (

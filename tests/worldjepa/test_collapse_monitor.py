@@ -81,23 +81,63 @@ def tworoom_data(tmp_path_factory):
     return root
 
 
-@pytest.mark.parametrize("factors,collapses", [("train", True), ("default", False)])
+@pytest.mark.parametrize(
+    "factors,recipe,collapses",
+    [("train", "plain", True), ("default", "plain", False), ("train", "randomized", False)],
+)
 def test_the_plain_recipe_on_randomized_factors_is_flagged_and_a_working_one_is_not(
-    tworoom_data, tmp_path, caplog, factors, collapses
+    tworoom_data, tmp_path, caplog, factors, recipe, collapses
 ):
     """The issue's collapse, at CI scale: with randomized factors the latent keeps what is
     constant within an episode (motion ~0.3%, probe R² 0); with default ones it tracks the
-    agent (motion > 10%, R² > 0.2) from the first validation on."""
+    agent (motion > 10%, R² > 0.2) from the first validation on. The randomized data is also
+    warned about before the first step, naming ``recipes.RANDOMIZED``."""
     from worldjepa.cli import main
     from worldjepa.training.logger import read_metrics
 
     out = tmp_path / factors
     argv = ["train", f"data.path={tworoom_data / factors}", f"out={out}", "steps=120", "val_every=30",
             "data.batch_size=16", "loss.num_proj=256", "optim.lr=0.002", "device=cpu"]  # fmt: skip
-    with caplog.at_level(logging.WARNING, logger="worldjepa.training.monitor"):
+    with caplog.at_level(logging.WARNING):
         assert main(argv) == 0
     warned = [r for r in caplog.records if "stopped tracking" in r.getMessage()]
     assert bool(warned) == collapses
+    ahead = [r for r in caplog.records if "vary across episodes" in r.getMessage()]
+    assert bool(ahead) == (factors == "train")  # said before the first step, naming the recipe
+    assert all("data.augment=[channel_shuffle,color_jitter]" in r.getMessage() for r in ahead)
     m = read_metrics(out / "metrics.csv")
     judged = [c for c in m["collapse"] if c == c]
     assert judged and all(c == float(collapses) for c in judged), m["collapse"]
+
+
+def test_the_randomized_recipe_fills_only_the_keys_left_at_their_defaults():
+    from worldjepa.training.config import TrainConfig
+    from worldjepa.training.recipes import RANDOMIZED, apply_where_default, as_overrides
+
+    cfg = TrainConfig()
+    cfg.data.per_episode = 8  # the user's choice is kept
+    assert apply_where_default(cfg) == ["loss.regulariser", "data.augment"]
+    assert cfg.data.per_episode == 8 and cfg.loss.regulariser == RANDOMIZED["loss.regulariser"]
+    assert cfg.data.augment == ["channel_shuffle", "color_jitter"]
+    assert apply_where_default(cfg) == []
+    assert (
+        as_overrides()
+        == "data.per_episode=4 loss.regulariser=sigreg_episode data.augment=[channel_shuffle,color_jitter]"
+    )
+
+
+def test_quickstart_on_randomized_factors_trains_with_the_randomized_recipe(tmp_path):
+    import yaml
+    from tiny_run import TINY_MODEL
+
+    from worldjepa.cli import main
+
+    argv = ["quickstart", f"out_dir={tmp_path}", "collect.factors=train", "collect.episodes=10",
+            "collect.image_size=32", "collect.num_envs=1", "train.steps=2", "train.data.batch_size=8",
+            "train.loss.num_proj=16", "train.val_every=0", "eval.episodes=1", "eval.budget=2",
+            "eval.planner.num_iters=1", *(f"{'+' if o.startswith('+') else ''}train.{o.lstrip('+')}" for o in TINY_MODEL)]  # fmt: skip
+    assert main(argv) == 0
+    cfg = yaml.safe_load((tmp_path / "model" / "config.yaml").read_text())
+    assert cfg["data"]["per_episode"] == 4 and cfg["loss"]["regulariser"] == "sigreg_episode"
+    assert cfg["data"]["augment"] == ["channel_shuffle", "color_jitter"]
+    assert main(argv) == 0  # run again: the same recipe, so the finished run is reused, not refused

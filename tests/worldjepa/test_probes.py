@@ -61,9 +61,10 @@ def test_pixel_features_average_blocks():
 
 def test_report(tmp_path):
     rows = [
-        {"features": "model", "probe": "linear", "quantity": q, "r2": r} for q, r in (("x", 0.5), ("y", 0.25))
+        {"features": "model", "probe": "linear", "quantity": q, "kind": "state", "r2": r}
+        for q, r in (("x", 0.5), ("y", 0.25))
     ]
-    assert "| x | 0.500 |" in format_table(rows, ["x", "y"], ["model"], ["linear"])
+    assert "| x | state | 0.500 |" in format_table(rows, ["x", "y"], ["model"], ["linear"])
     x, y = planted(q=2)
     path = plot_predictions(["a", "b"], y, y + 0.1, tmp_path / "p.png", "t")
     assert path.stat().st_size > 1000
@@ -130,3 +131,38 @@ def test_surprise_rises_at_an_injected_event(violation):
         assert np.isclose(hit[3], normal[3]) and np.abs(hit[4:] - normal[4:]).max() > 0.2 * normal[4:].max()
     else:
         assert hit[3] > 3 * max(normal.max(), hit[:3].max())  # the spike is at the event's frame
+
+
+def test_probe_reads_visual_factors_and_physical_ones_from_a_window(tmp_path):
+    """On randomized factors the probe reports every visual factor (a nuisance for control)
+    beside the physical ones, and the physical ones again from a window of frames."""
+    import json
+
+    from tiny_run import TINY_MODEL
+
+    from worldjepa.cli import main
+
+    data, run, out = tmp_path / "data", tmp_path / "run", tmp_path / "probe"
+    assert main(["collect", "episodes=48", "image_size=32", "factors=train", f"out={data}"]) == 0
+    assert main(["train", f"data.path={data}", f"out={run}", "steps=2", "data.batch_size=8",
+                 "data.val_fraction=0.25", "loss.num_proj=64", "val_every=0", *TINY_MODEL]) == 0  # fmt: skip
+    args = [
+        "probe",
+        f"checkpoint={run}",
+        f"out={out}",
+        "probes=[linear]",
+        "features=[pixels,model]",
+        "stride=5",
+    ]
+    assert main(args) == 0
+    res = json.loads((out / "results.json").read_text())
+    rows = {(r["features"], r["quantity"]): r for r in res["results"]}
+    kinds = {q: r["kind"] for (_, q), r in rows.items()}
+    assert kinds["floor_color[0]"] == "visual" and kinds["light"] == "visual"
+    assert kinds["door_position"] == "geometric" and kinds["agent_mass"] == "physical"
+    # Pixels see the walls directly: a colour that varies across episodes is decodable from them.
+    assert min(rows[("pixels", f"wall_color[{i}]")]["r2"] for i in range(3)) > 0.5
+    window = {q for (_, q), r in rows.items() if r["frames"] == 4}
+    assert window == {"agent_mass (4 frames)", "damping (4 frames)"}
+    assert (out / "pixels-linear-4frames.png").exists()
+    assert "damping (4 frames)" in (out / "table.md").read_text()

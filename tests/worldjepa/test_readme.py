@@ -28,7 +28,15 @@ TINY = {
         "loss.num_proj=16",
         *TINY_MODEL,
     ],  # fmt: skip
-    "eval": ["episodes=2", "budget=6", "planner.num_samples=8", "planner.num_iters=1", "video_max=1"],
+    "eval": [
+        "episodes=2",
+        "budget=6",
+        "planner.num_samples=8",
+        "planner.num_iters=1",
+        "video_max=1",
+        "points=2",
+        "error_episodes=1",
+    ],
     "probe": ["max_episodes=2", "stride=20", "probes=[linear]"],
     "surprise": ["episodes=1"],
     "gallery": ["env=worldjepa/TwoRoom-v0", "image_size=16", "out=gallery"],

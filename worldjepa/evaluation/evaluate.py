@@ -50,7 +50,16 @@ class EvalConfig(Validated, MPCConfig):
     device: str = device_opt()
     video: bool = opt(False, "write an mp4 per episode (agent | goal | latent distance)")
     video_max: int = opt(10, "episodes with a video", ge=0)
-    out: str | None = path_opt(None, "output folder (null: <run dir>/eval)")
+    out: str | None = path_opt(None, "output folder (null: <run dir>/eval, or <run dir>/sweep for a sweep)")
+    sweep: str | None = opt(None, "response curves: a factor name (or all) moved from its default into OOD, "
+                            "task protocol at each point; see worldjepa/evaluation/response.py")  # fmt: skip
+    points: int = opt(7, "sweep: values per factor, default first", ge=2)
+    reach: float = opt(
+        1.0, "sweep: where it ends, 1 = the OOD range's far corner, >1 past it (within limits)", gt=0
+    )
+    error_episodes: int = opt(
+        8, "sweep: fresh expert episodes per point for the latent prediction error", ge=1
+    )
 
     def check(self) -> None:
         from worldjepa.envs.factors import split_of
@@ -59,8 +68,9 @@ class EvalConfig(Validated, MPCConfig):
         MPCConfig.check(self)
         require(len(self.policies) > 0, "policies", "name at least one policy, e.g. policies=[mpc,random]")
         require(len(set(self.policies)) == len(self.policies), "policies", "names a policy twice")
-        require(self.protocol == "task" or self.factors == "default", "factors",
+        require(self.protocol == "task" or self.sweep or self.factors == "default", "factors",
                 "applies to protocol=task; the offset protocol replays the factors each episode was recorded with")  # fmt: skip
+        require(not (self.sweep and self.video), "video", "is not written by a sweep; drop video=true")
         try:
             split_of(self.factors, "visual")
         except EnvError as exc:
@@ -95,6 +105,45 @@ PROTOCOLS.register("offset")(_offset_tasks)
 PROTOCOLS.register("task")(_env_tasks)
 
 
+def _play(cfg: EvalConfig, name: str, model, pre: dict, device, envs, tasks, record: bool = False):
+    """One policy on ``tasks`` (one env each) -> (summary, episode results, the policy)."""
+    from worldjepa.evaluation.policies import EVAL_POLICIES
+    from worldjepa.evaluation.report import summarise
+    from worldjepa.evaluation.runner import run_episodes
+    from worldjepa.progress import progress_bar
+
+    policy = EVAL_POLICIES.get(name)(
+        low=pre["action_low"], high=pre["action_high"], seed=cfg.seed, model=model, preprocess=pre,
+        mpc=MPCConfig.of(cfg), device=device, envs=envs,
+    )  # fmt: skip
+    t0 = time.perf_counter()
+    with progress_bar(total=cfg.budget, desc=f"eval {name} ({len(tasks)} envs)", unit="step") as bar:
+        results, act_time = run_episodes(envs, tasks, policy, cfg.budget, record_frames=record, progress=bar)
+    summary = summarise(name, results, act_time, cfg.budget)
+    log.info("%s: %d/%d in %.1fs", name, summary["successes"], len(results), time.perf_counter() - t0)
+    return summary, results, policy
+
+
+def _sweep_point(cfg: EvalConfig, model, pre: dict, device, make, factors: dict) -> list[dict]:
+    """Every policy on env-sampled tasks with ``factors`` fixed -> their summaries."""
+    from worldjepa.errors import DatasetError
+    from worldjepa.evaluation.tasks import build_env_tasks
+
+    probe_env = make()
+    try:
+        tasks, _ = build_env_tasks(probe_env, cfg.episodes, cfg.seed, factors)
+    finally:
+        probe_env.close()
+    if not tasks:
+        raise DatasetError(f"sweep {factors}: every sampled start already satisfies its goal")
+    envs = [make() for _ in tasks]
+    try:
+        return [_play(cfg, name, model, pre, device, envs, tasks)[0] for name in cfg.policies]
+    finally:
+        for env in envs:
+            env.close()
+
+
 def evaluate(cfg: EvalConfig) -> dict:
     """Run every policy on the same tasks; print the table; write results.json (+ videos)."""
     import numpy as np
@@ -104,22 +153,22 @@ def evaluate(cfg: EvalConfig) -> dict:
     from worldjepa.config.fields import expect
     from worldjepa.devices import resolve_device
     from worldjepa.envs import make_env
-    from worldjepa.evaluation.policies import EVAL_POLICIES
-    from worldjepa.evaluation.report import format_table, summarise, write_results
-    from worldjepa.evaluation.runner import run_episodes
+    from worldjepa.evaluation.report import format_table, write_results
     from worldjepa.evaluation.video import write_episode_video
     from worldjepa.paths import writable_dir
-    from worldjepa.progress import progress_bar
     from worldjepa.run_dir import run_of
 
     expect(cfg, EvalConfig, "eval")
     validate(cfg)  # unknown names and bad numbers fail before any work
     device = resolve_device(cfg.device)
     ckpt_dir, model, pre, ds = load_checkpoint_and_data(cfg.checkpoint, cfg.data, device)
-    out = writable_dir(cfg.out or run_of(ckpt_dir) / "eval", "out")  # before any work
+    out = writable_dir(
+        cfg.out or run_of(ckpt_dir) / ("sweep" if cfg.sweep else "eval"), "out"
+    )  # before any work
     data_path = cfg.data or pre["dataset"]
     image_size = pre["image_size"][0]
-    factor_split = cfg.factors if cfg.protocol == "task" else "default"  # offset: factors come from the data
+    # offset: the factors come from the data; a sweep holds the other factors at factors=
+    factor_split = cfg.factors if cfg.protocol == "task" or cfg.sweep else "default"
     make = functools.partial(make_env, pre["env_id"], image_size=image_size, factor_split=factor_split)
     probe_env = make()
     if "expert" in cfg.policies:  # before any planning: is there an expert to compare with?
@@ -131,6 +180,13 @@ def evaluate(cfg: EvalConfig) -> dict:
         except EnvError as exc:
             probe_env.close()
             raise EnvError(f"policies=[...,expert]: {exc}; drop expert from policies") from None
+    if cfg.sweep:
+        from worldjepa.evaluation.response import run_sweep
+
+        probe_env.close()
+        return run_sweep(
+            cfg, model, pre, device, out, functools.partial(_sweep_point, cfg, model, pre, device, make)
+        )
     try:
         tasks, excluded, what = PROTOCOLS.get(cfg.protocol)(cfg, pre, ds, probe_env)
     finally:
@@ -148,26 +204,14 @@ def evaluate(cfg: EvalConfig) -> dict:
             cfg.episodes,
         )
     envs = [make() for _ in tasks]
-    low, high = pre["action_low"], pre["action_high"]
 
     summaries, per_episode, clips = [], {}, []  # clips: what the videos need, written after results.json
     try:
         for name in cfg.policies:
-            policy = EVAL_POLICIES.get(name)(
-                low=low, high=high, seed=cfg.seed, model=model, preprocess=pre, mpc=MPCConfig.of(cfg),
-                device=device, envs=envs,
-            )  # fmt: skip
-            t0 = time.perf_counter()
-            with progress_bar(total=cfg.budget, desc=f"eval {name} ({len(tasks)} envs)", unit="step") as bar:
-                record = cfg.video and name == cfg.policies[0]
-                results, act_time = run_episodes(
-                    envs, tasks, policy, cfg.budget, record_frames=record, progress=bar
-                )
-            summaries.append(summarise(name, results, act_time, cfg.budget))
+            record = cfg.video and name == cfg.policies[0]
+            summary, results, policy = _play(cfg, name, model, pre, device, envs, tasks, record)
+            summaries.append(summary)
             per_episode[name] = [r.to_json() for r in results]
-            log.info(
-                "%s: %d/%d in %.1fs", name, summaries[-1]["successes"], len(results), time.perf_counter() - t0
-            )
             if record:
                 traces = getattr(policy, "distances", None)  # MPC's latent distances to the goal
                 for i, (task, r) in enumerate(list(zip(tasks, results, strict=True))[: cfg.video_max]):

@@ -68,10 +68,13 @@ def build_offset_tasks(ds, env, episode_ids, offset: int, max_tasks: int, seed: 
     return tasks, excluded
 
 
-def build_env_tasks(env, num_tasks: int, seed: int) -> tuple[list[Task], list[int]]:
-    """The task protocol: the env samples start, goal and factors (reset with seed ``seed + i``);
-    the goal image is the env's ``goal_state`` rendered. -> (tasks, excluded indices): starts
-    that already satisfy their goal are excluded. Task.episode_idx is the task index i."""
+def build_env_tasks(
+    env, num_tasks: int, seed: int, factors: dict | None = None
+) -> tuple[list[Task], list[int]]:
+    """The task protocol: the env samples start, goal and factors (reset with seed ``seed + i``;
+    ``factors`` {name: value} fixes some of them); the goal image is the env's ``goal_state``
+    rendered. -> (tasks, excluded indices): starts that already satisfy their goal are
+    excluded. Task.episode_idx is the task index i."""
     base = env.unwrapped
     missing = [name for name in TASK_PROTOCOL_NEEDS if not hasattr(base, name)]
     if missing:
@@ -82,7 +85,7 @@ def build_env_tasks(env, num_tasks: int, seed: int) -> tuple[list[Task], list[in
     tasks: list[Task] = []
     excluded: list[int] = []
     for i in range(num_tasks):
-        _, info = env.reset(seed=seed + i)
+        _, info = env.reset(seed=seed + i, options={"factors": factors} if factors else None)
         if info["is_success"]:
             excluded.append(i)
             continue

@@ -38,12 +38,14 @@ class ProbeConfig(Validated):
                               choices="worldjepa.probes.features:FEATURES")  # fmt: skip
     probes: list[str] = opt(["linear", "mlp"], "ridge (strength by leave-one-out) | 2-layer MLP (early stopping)",
                             choices="worldjepa.probes.fit:PROBES")  # fmt: skip
-    factor_kinds: list[str] = opt(
-        ["physical"], "episode factors probed beside the state columns", choices=factor_kinds
-    )
+    factor_kinds: list[str] = opt(["visual", "geometric", "physical"],
+                                  "episode factors probed beside the state columns (visual ones are nuisances for control)",
+                                  choices=factor_kinds)  # fmt: skip
     stride: int = opt(4, "every stride-th step of each episode", ge=1)
     frames: int = opt(1, "features of this many frames, concatenated (2+: velocities become decodable)", ge=1)
     frame_gap: int = opt(5, "env steps between those frames", ge=1)
+    motion_frames: int = opt(4, "physical factors are also read from this many frames, frame_gap apart: a mass "
+                             "or a damping shows only through motion (0: off)", ge=0)  # fmt: skip
     max_episodes: int = opt(0, "episodes per split; 0: all", ge=0)
     pixel_size: int = opt(8, "the pixels baseline: frames area-averaged to this size", ge=1)
     batch_size: int = opt(512, "frames per encoder call", ge=1)
@@ -105,6 +107,64 @@ def extract(
     return {name: np.concatenate([f[w] for w in where], axis=1) for name, f in feats.items()}
 
 
+def _probe_pass(
+    cfg: ProbeConfig, ds, fns: dict, train_eps, test_eps, frames: int, kinds: tuple, with_state: bool
+):
+    """Fit every probe on features of ``frames`` frames -> {results, predictions, names, skipped,
+    counts (train frames, held-out frames)}, or None when the episodes are too short for them."""
+    from worldjepa.probes.fit import PROBES, scores, varies
+    from worldjepa.probes.targets import probe_targets
+
+    first = (frames - 1) * cfg.frame_gap  # the earliest step with all its earlier frames
+    (tr_rows, tr_eps), (te_rows, te_eps) = (
+        _rows(ds, eps, cfg.stride, first) for eps in (train_eps, test_eps)
+    )
+    if not len(tr_rows) or not len(te_rows):
+        return None
+    y_tr, y_te = (probe_targets(ds, rows, eps, kinds) for rows, eps in ((tr_rows, tr_eps), (te_rows, te_eps)))
+    keep = varies(y_tr.values) & varies(y_te.values)
+    if not with_state:
+        keep &= np.array([k != "state" for k in y_tr.kinds], dtype=bool)
+    skipped = [
+        n
+        for n, v, k in zip(y_tr.names, keep, y_tr.kinds, strict=True)
+        if not v and (with_state or k != "state")
+    ]
+    y_tr, y_te = y_tr.select(keep), y_te.select(keep)
+    if not y_tr.names:
+        return {
+            "results": [],
+            "predictions": {},
+            "names": [],
+            "skipped": skipped,
+            "counts": (len(tr_rows), len(te_rows)),
+        }
+    x_tr, x_te = (
+        extract(
+            ds,
+            rows,
+            fns,
+            cfg.batch_size,
+            f"features ({what} episodes, {frames} frames)",
+            frames,
+            cfg.frame_gap,
+        )
+        for rows, what in ((tr_rows, "train"), (te_rows, "held-out"))
+    )
+    results, predictions = [], {}
+    for feat in fns:
+        for probe in cfg.probes:
+            log.info("fitting %s probe on %s features %s", probe, feat, x_tr[feat].shape)
+            pred = PROBES.get(probe)(x_tr[feat], y_tr.values, x_te[feat], groups=tr_eps, seed=cfg.seed)
+            predictions[(feat, probe)] = (y_te.names, y_te.values, pred)
+            s = scores(y_te.values, pred)
+            for q, name in enumerate(y_tr.names):
+                results.append({"features": feat, "probe": probe, "quantity": name, "kind": y_tr.kinds[q],
+                                **{k: float(v[q]) for k, v in s.items()}})  # fmt: skip
+    return {"results": results, "predictions": predictions, "names": list(y_tr.names), "skipped": skipped,
+            "counts": (len(tr_rows), len(te_rows))}  # fmt: skip
+
+
 def run_probe(cfg: ProbeConfig) -> dict:
     """Fit every probe on every feature set; print the R² table; write results.json, table.md
     and a predicted-vs-true plot per feature set and probe."""
@@ -117,9 +177,7 @@ def run_probe(cfg: ProbeConfig) -> dict:
     from worldjepa.evaluation.report import write_results
     from worldjepa.paths import writable_dir
     from worldjepa.probes.features import FEATURES
-    from worldjepa.probes.fit import PROBES, scores, varies
     from worldjepa.probes.report import format_table, plot_predictions
-    from worldjepa.probes.targets import probe_targets
     from worldjepa.run_dir import run_of
 
     expect(cfg, ProbeConfig, "probe")
@@ -133,49 +191,46 @@ def run_probe(cfg: ProbeConfig) -> dict:
             f"pixel_size={cfg.pixel_size}: must divide the frame size {size} (e.g. pixel_size=8)"
         )
     train_eps, test_eps = _split(cfg, pre, ds)
-    first = (cfg.frames - 1) * cfg.frame_gap  # the earliest step with all its earlier frames
-    (tr_rows, tr_eps), (te_rows, te_eps) = (
-        _rows(ds, eps, cfg.stride, first) for eps in (train_eps, test_eps)
-    )
-    if not len(tr_rows) or not len(te_rows):
-        raise DatasetError(
-            f"episodes are shorter than frames x frame_gap = {first + 1} steps; nothing to probe"
-        )
-    y_tr = probe_targets(ds, tr_rows, tr_eps, tuple(cfg.factor_kinds))
-    y_te = probe_targets(ds, te_rows, te_eps, tuple(cfg.factor_kinds))
-    varying = varies(y_tr.values) & varies(y_te.values)
-    skipped = [n for n, v in zip(y_tr.names, varying, strict=True) if not v]
-    y_tr, y_te = y_tr.select(varying), y_te.select(varying)
-    if not y_tr.names:
-        raise DatasetError(f"{ds.root}: no recorded quantity varies across its episodes; nothing to probe")
-
     torch.manual_seed(cfg.seed)
     fns = {name: FEATURES.get(name)(model, cfg.seed, device, cfg.pixel_size) for name in cfg.features}
-    x_tr, x_te = (
-        extract(ds, rows, fns, cfg.batch_size, f"features ({what} episodes)", cfg.frames, cfg.frame_gap)
-        for rows, what in ((tr_rows, "train"), (te_rows, "held-out"))
-    )
-    results, predictions = [], {}
-    for feat in cfg.features:
-        for probe in cfg.probes:
-            log.info("fitting %s probe on %s features %s", probe, feat, x_tr[feat].shape)
-            pred = PROBES.get(probe)(x_tr[feat], y_tr.values, x_te[feat], groups=tr_eps, seed=cfg.seed)
-            predictions[(feat, probe)] = pred
-            s = scores(y_te.values, pred)
-            for q, name in enumerate(y_tr.names):
-                results.append({"features": feat, "probe": probe, "quantity": name, "kind": y_tr.kinds[q],
-                                **{k: float(v[q]) for k, v in s.items()}})  # fmt: skip
-    table = format_table(results, y_tr.names, cfg.features, cfg.probes)
+    # Pass 1: every quantity from cfg.frames frames. Pass 2 (motion_frames > frames): the physical
+    # factors again from a window, named "<factor> (<k> frames)".
+    passes = [(cfg.frames, tuple(cfg.factor_kinds), True)]
+    if cfg.motion_frames > cfg.frames and "physical" in cfg.factor_kinds:
+        passes.append((cfg.motion_frames, ("physical",), False))
+    results, predictions, names, skipped, counts = [], {}, [], [], None
+    for frames, kinds, with_state in passes:
+        got = _probe_pass(cfg, ds, fns, train_eps, test_eps, frames, kinds, with_state)
+        if got is None:
+            continue
+        suffix = "" if frames == cfg.frames else f" ({frames} frames)"
+        for r in got["results"]:
+            results.append({**r, "quantity": r["quantity"] + suffix, "frames": frames})
+        for (feat, probe), (y_names, y_true, pred) in got["predictions"].items():
+            stem = f"{feat}-{probe}" + (f"-{frames}frames" if suffix else "")
+            predictions[stem] = (
+                [n + suffix for n in y_names],
+                y_true,
+                pred,
+                f"{feat} features, {probe} probe{suffix}",
+            )
+        names += [n + suffix for n in got["names"]]
+        skipped += [n + suffix for n in got["skipped"]]
+        counts = counts or got["counts"]
+    if counts is None:
+        raise DatasetError(f"episodes are shorter than frames x frame_gap = {(cfg.frames - 1) * cfg.frame_gap + 1} "
+                           "steps; nothing to probe")  # fmt: skip
+    if not names:
+        raise DatasetError(f"{ds.root}: no recorded quantity varies across its episodes; nothing to probe")
+    table = format_table(results, names, cfg.features, cfg.probes)
     frames = "" if cfg.frames == 1 else f" of {cfg.frames} frames {cfg.frame_gap} steps apart"
     title = (f"{pre['env_id']}: probes on frozen features{frames}, R² on {len(test_eps)} held-out episodes "
-             f"({len(te_rows)} frames; fit on {len(train_eps)} episodes, {len(tr_rows)} frames)")  # fmt: skip
+             f"({counts[1]} frames; fit on {len(train_eps)} episodes, {counts[0]} frames)")  # fmt: skip
     print(f"{title}\n{table}")
     if skipped:
         print(f"not probed (constant in these episodes): {', '.join(skipped)}")
-    plots = [
-        str(plot_predictions(y_te.names, y_te.values, pred, out / f"{feat}-{probe}.png", f"{feat} features, {probe} probe"))
-        for (feat, probe), pred in predictions.items()
-    ]  # fmt: skip
+    plots = [str(plot_predictions(y_names, y_true, pred, out / f"{stem}.png", what))
+             for stem, (y_names, y_true, pred, what) in predictions.items()]  # fmt: skip
     payload = {
         "title": title, "table": table, "config": asdict(cfg), "checkpoint": str(ckpt_dir), "dataset": str(ds.root),
         "train_episodes": train_eps, "test_episodes": test_eps, "skipped": skipped, "results": results, "plots": plots,

@@ -8,12 +8,17 @@ import numpy as np
 
 
 def format_table(results: list[dict], quantities: list[str], features: list[str], probes: list[str]) -> str:
-    """Markdown: one row per quantity, one column per (features, probe): held-out R²."""
+    """Markdown: one row per quantity (with its kind: state, or the factor's), one column per
+    (features, probe): held-out R²."""
     cols = [(f, p) for f in features for p in probes]
     r2 = {(r["quantity"], r["features"], r["probe"]): r["r2"] for r in results}
-    lines = ["| quantity | " + " | ".join(f"{f} {p}" for f, p in cols) + " |", "|---|" + "---|" * len(cols)]
+    kind = {r["quantity"]: r.get("kind", "") for r in results}
+    lines = [
+        "| quantity | kind | " + " | ".join(f"{f} {p}" for f, p in cols) + " |",
+        "|---|---|" + "---|" * len(cols),
+    ]
     for q in quantities:
-        lines.append(f"| {q} | " + " | ".join(f"{r2[(q, f, p)]:.3f}" for f, p in cols) + " |")
+        lines.append(f"| {q} | {kind[q]} | " + " | ".join(f"{r2[(q, f, p)]:.3f}" for f, p in cols) + " |")
     return "\n".join(lines)
 
 

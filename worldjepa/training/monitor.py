@@ -117,6 +117,8 @@ class CollapseCheck:
     warned: bool = field(default=False, init=False)
 
     def __call__(self, step: int, row: dict[str, float]) -> None:
+        from worldjepa.training.recipes import as_overrides
+
         if step < JUDGE_FROM * self.steps:
             return
         reasons = collapse_reasons(row)
@@ -125,7 +127,7 @@ class CollapseCheck:
             log.warning(
                 "step %d: the latent has stopped tracking what the actions move (%s). It encodes what "
                 "is constant within an episode; planning will fail. With factors that vary across "
-                "episodes, train with data.per_episode=4 loss.regulariser=sigreg_episode",
-                step, "; ".join(reasons),
+                "episodes, train with %s",
+                step, "; ".join(reasons), as_overrides(),
             )  # fmt: skip
         self.warned = bool(reasons)

@@ -137,6 +137,7 @@ def _train(cfg: TrainConfig, device, world) -> Path:
     from worldjepa.progress import progress_bar
     from worldjepa.run_dir import LEGACY, last_checkpoint
     from worldjepa.training import distributed, rng
+    from worldjepa.training.augment import augmenter
     from worldjepa.training.resume import first_difference, recipe, resumed_split
 
     _check_batches(cfg)
@@ -149,6 +150,7 @@ def _train(cfg: TrainConfig, device, world) -> Path:
             f"{out} already holds a checkpoint; pass --resume to continue it or choose another out="
         )
     ds = open_dataset(cfg.data.path)
+    _warn_if_factors_vary(cfg, ds)
     if resume_from is not None:  # the same data and the same split as the run being continued
         train_ids, val_ids = resumed_split(resume_from, cfg, ds)
     else:
@@ -187,6 +189,7 @@ def _train(cfg: TrainConfig, device, world) -> Path:
     resolved = {**dataclasses.asdict(cfg), "model": model_cfg.to_dict(), "resume": False,
                 "global_batch_size": global_batch}  # fmt: skip
     sig_gen = torch.Generator(device=device)
+    augment, aug_gen = augmenter(cfg.data.augment), torch.Generator(device=device)
     start_step, run_id = 0, uuid.uuid4().hex[:12]
     if resume_from is not None:
         saved_cfg, saved_pre = read_checkpoint_files(resume_from)
@@ -278,6 +281,9 @@ def _train(cfg: TrainConfig, device, world) -> Path:
                 group["lr"] = lr_at(step, cfg)
             batch = next(batches).to(device, non_blocking=True)
             sig_gen.manual_seed(cfg.seed * 1_000_003 + step)  # the same directions on every rank
+            if augment is not None:  # each rank its own episodes' draws, a pure function of the step
+                aug_gen.manual_seed((cfg.seed * 1_000_003 + step) * 4_099 + world.rank)
+                batch["pixels"] = augment(batch["pixels"], batch["episode_idx"], aug_gen)
             with amp:
                 terms = trainer(batch, sig_gen)
             optim.zero_grad(set_to_none=True)
@@ -382,6 +388,21 @@ def _start_logging(cfg: TrainConfig, out: Path, resolved: dict, world, global_ba
     (out / "run.json").write_text(json.dumps(info, indent=2))
     tracker = start_tracker(cfg.logger, out, resolved, info)
     return MetricsLogger(out, resume_step=start_step if cfg.resume else None, trackers=[tracker])
+
+
+def _warn_if_factors_vary(cfg: TrainConfig, ds) -> None:
+    """Before any step: data recorded with factors that vary across episodes, and a recipe that
+    is known to collapse on it, get one warning naming the one that does not."""
+    from worldjepa.losses.objectives import REGULARISERS
+    from worldjepa.training.recipes import as_overrides
+
+    split = ds.meta.get("extra", {}).get("factor_split", "default")
+    if split != "default" and not REGULARISERS.get(cfg.loss.regulariser).per_episode:
+        log.warning(
+            "%s was recorded with factors=%s, which vary across episodes: loss.regulariser=%s tends to "
+            "collapse onto them (the collapse check will say); the recipe that survives them is %s",
+            cfg.data.path, split, cfg.loss.regulariser, as_overrides(),
+        )  # fmt: skip
 
 
 def _check_batches(cfg: TrainConfig) -> None:

@@ -1,0 +1,75 @@
+"""Pixel augmentations of training windows, one draw per episode in the batch.
+
+A world model must see the frames of a window under one appearance: an agent recoloured
+between t and t+1 would be a change to predict. And the windows of one episode in a batch
+(``data.per_episode``) must share it too: drawn per window, an appearance that is constant
+within a window but differs between an episode's windows is exactly the content the
+episode-centred SIGReg lets through, and the latent collapses onto it (measured on TwoRoom:
+probe R² 0.000, ``benchmarks/randomized_recipe.py``). So each augmentation draws one transform
+per episode of the batch (from ``generator``, seeded from the step: a resumed run draws the
+same) and applies it to all that episode's frames. Validation and planning see the frames as
+recorded.
+
+``data.augment=[channel_shuffle,color_jitter]`` applies them in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import Tensor
+
+from worldjepa.registry import Registry
+
+Augmentation = Callable[[Tensor, Tensor, torch.Generator], Tensor]
+AUGMENTATIONS: Registry[Augmentation] = Registry("augmentation")
+
+# color_jitter's ranges: per-channel gain, overall brightness (log-uniform), per-channel offset.
+GAIN = (0.6, 1.5)
+BRIGHTNESS = (0.3, 1.3)
+OFFSET = 0.15
+
+
+def _uniform(shape, low: float, high: float, generator: torch.Generator, device) -> Tensor:
+    return low + (high - low) * torch.rand(shape, generator=generator, device=device)
+
+
+@AUGMENTATIONS.register("channel_shuffle")
+def channel_shuffle(pixels: Tensor, group: Tensor, generator: torch.Generator) -> Tensor:
+    """pixels (B, T, 3, H, W) uint8, group (B,) in [0, G) -> the same with each group's RGB
+    channels permuted: a red agent becomes green or blue, a grey floor stays grey."""
+    b, t, c, h, w = pixels.shape
+    g = int(group.max()) + 1
+    order = torch.argsort(torch.rand(g, c, generator=generator, device=pixels.device), dim=1)[group]  # (B, 3)
+    return torch.gather(pixels, 2, order[:, None, :, None, None].expand(b, t, c, h, w))
+
+
+@AUGMENTATIONS.register("color_jitter")
+def color_jitter(pixels: Tensor, group: Tensor, generator: torch.Generator) -> Tensor:
+    """pixels (B, T, 3, H, W) uint8, group (B,) in [0, G) -> x' = brightness * gain_c * x +
+    offset_c per group: tints (a greenish floor), dim or bright light, washed-out colours."""
+    c, dev, g = pixels.shape[2], pixels.device, int(group.max()) + 1
+    gain = _uniform((g, c), *GAIN, generator, dev)[group]
+    log_lo, log_hi = (torch.log(torch.tensor(v)).item() for v in BRIGHTNESS)
+    bright = torch.exp(_uniform((g, 1), log_lo, log_hi, generator, dev))[group]
+    offset = _uniform((g, c), -OFFSET, OFFSET, generator, dev)[group] * 255.0
+    x = pixels.float() * (gain * bright)[:, None, :, None, None] + offset[:, None, :, None, None]
+    return x.round_().clamp_(0, 255).to(torch.uint8)
+
+
+def augmenter(names: list[str]) -> Callable[[Tensor, Tensor, torch.Generator], Tensor] | None:
+    """The named augmentations composed, ``(pixels (B, T, 3, H, W) uint8, episode (B,) ids,
+    generator) -> pixels``: one draw per distinct episode id. None for no names; an unknown
+    name fails by name."""
+    fns = [AUGMENTATIONS.get(n) for n in names]
+    if not fns:
+        return None
+
+    def apply(pixels: Tensor, episode: Tensor, generator: torch.Generator) -> Tensor:
+        group = torch.unique(episode, return_inverse=True)[1].to(pixels.device)
+        for fn in fns:
+            pixels = fn(pixels, group, generator)
+        return pixels
+
+    return apply
