@@ -3,8 +3,8 @@
 For each held-out episode a start step t0 is drawn and the goal is the recorded frame
 ``offset`` env steps later. The goal image is that recorded frame, and the goal state is fed to
 the env so its own success predicate (``info["is_success"]``) judges the outcome. Starts that
-already satisfy the goal are redrawn, and an episode with no valid start is excluded and
-counted, never silently scored.
+already satisfy the goal, or that the env refuses to place, are redrawn, and an episode with no
+valid start is excluded and counted, never silently scored.
 """
 
 from __future__ import annotations
@@ -52,7 +52,12 @@ def build_offset_tasks(ds, env, episode_ids, offset: int, max_tasks: int, seed: 
         chosen = None
         for t0 in starts:
             task = Task(ep, int(t0), data["state"][t0], data["state"][t0 + offset], None, factors)  # type: ignore[arg-type]
-            _, info = env.reset(options=task.reset_options(env))
+            try:
+                _, info = env.reset(options=task.reset_options(env))
+            except EnvError:
+                # A recorded state the env will not place (a contact's slight penetration, read
+                # back as float32, can overlap a wall in a narrow door): draw another start.
+                continue
             if not info["is_success"]:
                 chosen = task
                 break
