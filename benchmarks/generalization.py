@@ -111,7 +111,7 @@ def plot(env_id: str, models: dict, path: Path) -> Path:
     from worldjepa.plotting import pyplot, save_figure
 
     plt = pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.4), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.7), sharey=True)
     x = np.arange(len(SHIFTS))
     width = 0.8 / max(1, len(models))
     for ax, protocol in zip(axes, ("offset", "task"), strict=True):
@@ -121,7 +121,8 @@ def plot(env_id: str, models: dict, path: Path) -> Path:
             mpc = np.array([100 * g["mpc"]["success"] if g else np.nan for g in got])
             lo = np.array([100 * g["mpc"]["ci95"][0] if g else np.nan for g in got])
             hi = np.array([100 * g["mpc"]["ci95"][1] if g else np.nan for g in got])
-            ax.bar(pos, mpc, width, yerr=[mpc - lo, hi - mpc], capsize=2, label=f"{model} model (MPC)")
+            err = np.clip([mpc - lo, hi - mpc], 0, None)  # Wilson bounds round a hair inside 0% / 100%
+            ax.bar(pos, mpc, width, yerr=err, capsize=2, label=f"{model} model (MPC)")
             for policy, marker in (("expert", "^"), ("random", "x")):
                 ax.scatter(pos, [100 * g[policy]["success"] if g else np.nan for g in got], marker=marker,
                            color="black", s=18, zorder=3, label=policy if k == 0 else None)  # fmt: skip
@@ -129,9 +130,10 @@ def plot(env_id: str, models: dict, path: Path) -> Path:
         ax.set_title(f"{protocol} protocol", fontsize=9)
         ax.set_ylim(0, 105)
     axes[0].set_ylabel("success %")
-    axes[0].legend(fontsize=7, loc="upper right")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
     fig.suptitle(f"{env_id}: planning under factor shifts", fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     return save_figure(fig, path)
 
 

@@ -23,7 +23,7 @@ class DataConfig:
     batch_size: int = opt(64, "windows per training batch on each rank (global batch: x nproc)", ge=1)
     per_episode: int = opt(1, "windows of one episode in a batch (> 1: batches of whole episodes, which "
                            "loss.regulariser=sigreg_episode needs); must divide batch_size", ge=1)  # fmt: skip
-    augment: list[str] = opt([], "pixel augmentations, one draw per window for all its frames (e.g. "
+    augment: list[str] = opt([], "pixel augmentations, one draw per episode of the batch for all its frames (e.g. "
                              "[channel_shuffle,color_jitter] for visual factors that vary)",
                              choices="worldjepa.training.augment:AUGMENTATIONS")  # fmt: skip
     num_workers: int = opt(0, "loader workers reading batches ahead (0: read in the training loop)", ge=0)
