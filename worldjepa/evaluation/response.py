@@ -297,6 +297,8 @@ def plot_curves(curves: dict[str, list[dict]], factors: dict, path: Path, title:
     fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.9 * rows), squeeze=False)
     for ax in axes.flat[n:]:
         ax.axis("off")
+    errors = [p["pred_error"] for pts in curves.values() for p in pts if p["pred_error"] > 0]
+    err_lo, err_hi = (min(errors), max(errors)) if errors else (1e-3, 1.0)
     for ax, (name, pts) in zip(axes.flat, curves.items(), strict=False):
         f = factors[name]
         s = np.array([p["s"] for p in pts])
@@ -318,12 +320,13 @@ def plot_curves(curves: dict[str, list[dict]], factors: dict, path: Path, title:
         ax.set_ylabel("success %", fontsize=8)
         twin = ax.twinx()
         twin.plot(x, [p["pred_error"] for p in pts], color="black", ls="--", lw=1, label="pred error")
-        twin.set_ylim(bottom=0)
+        twin.set_yscale("log")  # one scale for every panel: which factor breaks the model, and by how much
+        twin.set_ylim(err_lo / 1.5, err_hi * 1.5)
         twin.tick_params(labelsize=7)
         ax.tick_params(labelsize=7)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     handles += [plt.Line2D([], [], color="black", ls="--", lw=1)]
-    labels += ["latent pred error (right)"]
+    labels += ["latent pred error (right, log)"]
     unique = dict(zip(labels, handles, strict=True))
     fig.legend(
         unique.values(), unique.keys(), loc="lower center", ncol=len(unique), fontsize=8, frameon=False
