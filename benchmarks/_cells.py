@@ -27,6 +27,7 @@ LEVERS: dict[str, list[str]] = {
     ],
     "augment": ["data.augment=[channel_shuffle,color_jitter]"],
     "episode+augment": as_overrides().split(),  # recipes.RANDOMIZED: the default for randomized data
+    "episode+augment+idm": [*as_overrides().split(), "model.idm_hidden=256", "loss.idm_weight=1.0"],
 }
 STEPS = 800  # the quickstart preset's; a run of another length gets its own directory
 RECIPE = ["optim.lr=0.002"]  # the quickstart preset's training (800 steps at twice the default lr)
