@@ -26,8 +26,12 @@ LEVERS: dict[str, list[str]] = {
         "loss.idm_weight=1.0",
     ],
     "augment": ["data.augment=[channel_shuffle,color_jitter]"],
-    "episode+augment": as_overrides().split(),  # recipes.RANDOMIZED: the default for randomized data
-    "episode+augment+idm": [*as_overrides().split(), "model.idm_hidden=256", "loss.idm_weight=1.0"],
+    "episode+augment": [
+        "data.per_episode=4",
+        "loss.regulariser=sigreg_episode",
+        "data.augment=[channel_shuffle,color_jitter]",
+    ],
+    "episode+augment+idm": as_overrides().split(),  # recipes.RANDOMIZED: the default for randomized data
 }
 STEPS = 800  # the quickstart preset's; a run of another length gets its own directory
 RECIPE = ["optim.lr=0.002"]  # the quickstart preset's training (800 steps at twice the default lr)

@@ -1,16 +1,17 @@
 """How planning degrades factor group by factor group, for a default-factor and a randomized model.
 
     python benchmarks/generalization.py [--envs worldjepa/TwoRoom-v0 ...] [--episodes 300]
-        [--steps 800] [--tasks 30] [--recipe episode+augment] [--sweep-tasks 20] [--sweep-models ...]
+        [--steps 800] [--tasks 30] [--recipe episode+augment+idm] [--sweep-tasks 20] [--sweep-models ...]
         [--runs runs/generalization] [--docs docs/generalization]
 
 Per env, two models on the same number of expert episodes, with the quickstart recipe:
 
 - ``default``: trained on default factors (``collect factors=default``, the plain recipe);
 - ``randomized``: trained on factors drawn from their train ranges (``collect factors=train``)
-  with the lever ``--recipe`` of ``_cells.LEVERS`` (``episode+augment``: whole-episode batches,
-  the episode-centred SIGReg and colour augmentations drawn per episode, what
-  ``benchmarks/randomized_recipe.py`` found pays).
+  with the lever ``--recipe`` of ``_cells.LEVERS`` (``episode+augment+idm``, i.e.
+  ``recipes.RANDOMIZED``: whole-episode batches, the episode-centred SIGReg, colour augmentations
+  drawn per episode and the inverse-dynamics term, what ``benchmarks/randomized_recipe.py``
+  found pays).
 
 Each is evaluated in distribution (its own factors), with each factor group (visual,
 geometric, physical) moved to its OOD range, and with all groups OOD together, under both

@@ -104,7 +104,9 @@ def test_the_plain_recipe_on_randomized_factors_is_flagged_and_a_working_one_is_
     assert bool(warned) == collapses
     ahead = [r for r in caplog.records if "vary across episodes" in r.getMessage()]
     assert bool(ahead) == (factors == "train")  # said before the first step, naming the recipe
-    assert all("data.augment=[channel_shuffle,color_jitter]" in r.getMessage() for r in ahead)
+    assert all(
+        "data.augment=[channel_shuffle,color_jitter] model.idm_hidden=256" in r.getMessage() for r in ahead
+    )
     m = read_metrics(out / "metrics.csv")
     judged = [c for c in m["collapse"] if c == c]
     assert judged and all(c == float(collapses) for c in judged), m["collapse"]
@@ -116,13 +118,14 @@ def test_the_randomized_recipe_fills_only_the_keys_left_at_their_defaults():
 
     cfg = TrainConfig()
     cfg.data.per_episode = 8  # the user's choice is kept
-    assert apply_where_default(cfg) == ["loss.regulariser", "data.augment"]
+    applied = apply_where_default(cfg)
+    assert applied == ["loss.regulariser", "data.augment", "model.idm_hidden", "loss.idm_weight"]
     assert cfg.data.per_episode == 8 and cfg.loss.regulariser == RANDOMIZED["loss.regulariser"]
-    assert cfg.data.augment == ["channel_shuffle", "color_jitter"]
+    assert cfg.data.augment == ["channel_shuffle", "color_jitter"] and cfg.model.idm_hidden == 256
     assert apply_where_default(cfg) == []
-    assert (
-        as_overrides()
-        == "data.per_episode=4 loss.regulariser=sigreg_episode data.augment=[channel_shuffle,color_jitter]"
+    assert as_overrides() == (
+        "data.per_episode=4 loss.regulariser=sigreg_episode data.augment=[channel_shuffle,color_jitter] "
+        "model.idm_hidden=256 loss.idm_weight=1.0"
     )
 
 
@@ -139,5 +142,5 @@ def test_quickstart_on_randomized_factors_trains_with_the_randomized_recipe(tmp_
     assert main(argv) == 0
     cfg = yaml.safe_load((tmp_path / "model" / "config.yaml").read_text())
     assert cfg["data"]["per_episode"] == 4 and cfg["loss"]["regulariser"] == "sigreg_episode"
-    assert cfg["data"]["augment"] == ["channel_shuffle", "color_jitter"]
+    assert cfg["data"]["augment"] == ["channel_shuffle", "color_jitter"] and cfg["loss"]["idm_weight"] == 1.0
     assert main(argv) == 0  # run again: the same recipe, so the finished run is reused, not refused
