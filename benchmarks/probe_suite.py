@@ -1,7 +1,7 @@
 """What the checkpoints' latents encode, and whether their predictors flag violations.
 
     python benchmarks/probe_suite.py CHECKPOINT [CHECKPOINT ...] [--surprise CHECKPOINT ...]
-        [--episodes 50] [--out runs/probe_suite]
+        [--episodes 50] [--probes linear mlp] [--features model ...] [--out runs/probe_suite]
 
 For every CHECKPOINT: ``worldjepa probe`` (linear and MLP probes on the latent z, the encoder's
 features, both from a randomly initialised model, and 8x8 pixels; fit on training episodes,
@@ -38,12 +38,15 @@ def main() -> None:
     parser.add_argument("checkpoints", nargs="*", default=[])
     parser.add_argument("--surprise", nargs="*", default=[])
     parser.add_argument("--episodes", type=int, default=50)
+    parser.add_argument("--probes", nargs="+", default=None, help="probe kinds (default: ProbeConfig's)")
+    parser.add_argument("--features", nargs="+", default=None, help="feature sets (default: ProbeConfig's)")
     parser.add_argument("--out", type=Path, default=Path("runs/probe_suite"))
     args = parser.parse_args()
     report = []
     for ckpt in args.checkpoints:
         tag = "-".join(Path(ckpt).resolve().parts[-2:])  # e.g. pusht-model
-        res = run_probe(ProbeConfig(checkpoint=ckpt, out=str(args.out / f"probe-{tag}")))
+        chosen = {k: v for k, v in (("probes", args.probes), ("features", args.features)) if v}
+        res = run_probe(ProbeConfig(checkpoint=ckpt, out=str(args.out / f"probe-{tag}"), **chosen))
         report.append(
             f"### {res['title']}\n\nlinear probes, position quantities:\n\n{summary(res['results'])}\n"
         )

@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
 import torch
 from tensordict import TensorDict
 from torch.utils.data import BatchSampler, DataLoader, SequentialSampler
@@ -102,11 +103,11 @@ def make_loader(
                 f"{ds!r} has {len(ds)} windows, fewer than {world} ranks x batch_size={batch_size}"
             )
         groups = ds.window_episodes if per_episode > 1 else None
-        need = batch_size * world // per_episode
-        if groups is not None and len(set(groups.tolist())) < need:
+        need, have = batch_size * world // per_episode, len(np.unique(groups)) if groups is not None else 0
+        if groups is not None and have < need:
             raise DatasetError(
                 f"per_episode={per_episode}: a batch of {batch_size * world} windows needs {need} episodes, "
-                f"{ds!r} has {len(set(groups.tolist()))}; raise per_episode, lower batch_size or record more episodes"
+                f"{ds!r} has {have}; raise per_episode, lower batch_size or record more episodes"
             )
         batch_sampler = StepBatches(len(ds), batch_size, seed=seed, rank=rank, world=world, start=start,
                                     groups=groups, per_group=per_episode)  # fmt: skip

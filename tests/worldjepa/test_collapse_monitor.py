@@ -119,10 +119,10 @@ def test_the_randomized_recipe_fills_only_the_keys_left_at_their_defaults():
     cfg = TrainConfig()
     cfg.data.per_episode = 8  # the user's choice is kept
     applied = apply_where_default(cfg)
-    assert applied == ["loss.regulariser", "data.augment", "model.idm_hidden", "loss.idm_weight"]
+    assert list(applied) == ["loss.regulariser", "data.augment", "model.idm_hidden", "loss.idm_weight"]
     assert cfg.data.per_episode == 8 and cfg.loss.regulariser == RANDOMIZED["loss.regulariser"]
     assert cfg.data.augment == ["channel_shuffle", "color_jitter"] and cfg.model.idm_hidden == 256
-    assert apply_where_default(cfg) == []
+    assert apply_where_default(cfg) == {}
     assert as_overrides() == (
         "data.per_episode=4 loss.regulariser=sigreg_episode data.augment=[channel_shuffle,color_jitter] "
         "model.idm_hidden=256 loss.idm_weight=1.0"

@@ -57,23 +57,17 @@ def main(cfg: QuickstartConfig) -> dict:
         collect(dataclasses.replace(collect_cfg, episodes=collect_cfg.episodes - have,
                                     mode="append" if have else "overwrite"))  # fmt: skip
     if collect_cfg.factors != "default":  # factors that vary across episodes: the recipe that survives them
-        from worldjepa.training.recipes import apply_where_default
+        from worldjepa.training.recipes import apply_where_default, as_overrides
 
         applied = apply_where_default(train_cfg)
         if applied:
             log.info("factors=%s vary across episodes: training with %s (benchmarks/randomized_recipe.py)",
-                     collect_cfg.factors, ", ".join(f"{k}={_value(train_cfg, k)}" for k in applied))  # fmt: skip
+                     collect_cfg.factors, as_overrides(applied))  # fmt: skip
     train_cfg.resume = step is not None  # the trainer refuses a checkpoint of another recipe
     log.info("[2/3] training %d steps%s", train_cfg.steps, f" (resuming at {step})" if step else "")
     train(train_cfg)
     log.info("[3/3] planning on held-out episodes")
     return evaluate(eval_cfg)
-
-
-def _value(cfg, key: str):
-    for part in key.split("."):
-        cfg = getattr(cfg, part)
-    return cfg
 
 
 def recorded_episodes(cfg) -> int:

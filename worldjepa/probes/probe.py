@@ -131,28 +131,13 @@ def _probe_pass(
         if not v and (with_state or k != "state")
     ]
     y_tr, y_te = y_tr.select(keep), y_te.select(keep)
-    if not y_tr.names:
-        return {
-            "results": [],
-            "predictions": {},
-            "names": [],
-            "skipped": skipped,
-            "counts": (len(tr_rows), len(te_rows)),
-        }
-    x_tr, x_te = (
-        extract(
-            ds,
-            rows,
-            fns,
-            cfg.batch_size,
-            f"features ({what} episodes, {frames} frames)",
-            frames,
-            cfg.frame_gap,
-        )
-        for rows, what in ((tr_rows, "train"), (te_rows, "held-out"))
-    )
     results, predictions = [], {}
-    for feat in fns:
+    if y_tr.names:  # nothing to fit otherwise: skip the encoding too
+        x_tr, x_te = (
+            extract(ds, rows, fns, cfg.batch_size, f"features ({what} episodes, {frames} frames)", frames, cfg.frame_gap)
+            for rows, what in ((tr_rows, "train"), (te_rows, "held-out"))
+        )  # fmt: skip
+    for feat in fns if y_tr.names else ():
         for probe in cfg.probes:
             log.info("fitting %s probe on %s features %s", probe, feat, x_tr[feat].shape)
             pred = PROBES.get(probe)(x_tr[feat], y_tr.values, x_te[feat], groups=tr_eps, seed=cfg.seed)

@@ -36,10 +36,10 @@ def _default_of(cls, name: str):
     return f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
 
 
-def apply_where_default(cfg, recipe: dict[str, object] = RANDOMIZED) -> list[str]:
+def apply_where_default(cfg, recipe: dict[str, object] = RANDOMIZED) -> dict[str, object]:
     """Set each recipe key of ``cfg`` (a TrainConfig) that still holds its dataclass default; a
-    key the user set is left alone. -> the keys set."""
-    applied = []
+    key the user set is left alone. -> {key: value} of the keys set."""
+    applied = {}
     for key, value in recipe.items():
         *path, name = key.split(".")
         node = cfg
@@ -47,5 +47,5 @@ def apply_where_default(cfg, recipe: dict[str, object] = RANDOMIZED) -> list[str
             node = getattr(node, part)
         if getattr(node, name) == _default_of(type(node), name) and getattr(node, name) != value:
             setattr(node, name, value)
-            applied.append(key)
+            applied[key] = value
     return applied
