@@ -14,6 +14,9 @@ from pathlib import Path
 from worldjepa.training.recipes import as_overrides
 
 # Each lever: the `worldjepa train` overrides it adds to the quickstart recipe.
+# The lever that is recipes.RANDOMIZED: what generalization.py trains its randomized model with.
+RANDOMIZED_LEVER = "episode+augment+idm"
+
 LEVERS: dict[str, list[str]] = {
     "plain": [],
     "idm": ["model.idm_hidden=256", "loss.idm_weight=1.0"],
@@ -32,6 +35,11 @@ LEVERS: dict[str, list[str]] = {
         "data.augment=[channel_shuffle,color_jitter]",
     ],
     "episode+augment+idm": as_overrides().split(),  # recipes.RANDOMIZED: the default for randomized data
+    # RANDOMIZED with the scene rescaled too, for envs whose camera distance varies (Reacher, PushT)
+    "episode+augment+zoom+idm": [
+        o if not o.startswith("data.augment=") else "data.augment=[channel_shuffle,color_jitter,zoom]"
+        for o in as_overrides().split()
+    ],
 }
 STEPS = 800  # the quickstart preset's; a run of another length gets its own directory
 RECIPE = ["optim.lr=0.002"]  # the quickstart preset's training (800 steps at twice the default lr)

@@ -34,7 +34,7 @@ import json
 import shutil
 from pathlib import Path
 
-from _cells import LEVERS, TASK_SEED, dataset, env_dir, evaluated, rates, trained, worldjepa
+from _cells import LEVERS, RANDOMIZED_LEVER, TASK_SEED, dataset, env_dir, evaluated, rates, trained, worldjepa
 
 ENVS = ("worldjepa/TwoRoom-v0", "worldjepa/Reacher-v0", "worldjepa/PushT-v0", "worldjepa/Cube-v0")
 SHIFTS = ("ID", "OOD visual", "OOD geometric", "OOD physical", "all OOD")
@@ -148,7 +148,7 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=800)
     p.add_argument("--tasks", type=int, default=30)
     p.add_argument(
-        "--recipe", default="episode+augment", choices=list(LEVERS), help="the randomized model's lever"
+        "--recipe", default=RANDOMIZED_LEVER, choices=list(LEVERS), help="the randomized model's lever"
     )
     p.add_argument("--sweep-tasks", type=int, default=20)
     p.add_argument(
@@ -173,7 +173,8 @@ def main() -> None:
                 shutil.copy(env[model]["sweep"], args.docs / f"{name}-sweep-{model}.png")
         text = table(env_id, env)
         (args.docs / f"{name}.md").write_text(f"{env_id}, {args.episodes} episodes, {args.steps} steps, "
-                                               f"{args.tasks} tasks per cell\n\n{text}\n")  # fmt: skip
+                                               f"{args.tasks} tasks per cell, randomized recipe "
+                                               f"`{args.recipe}`\n\n{text}\n")  # fmt: skip
         plot(env_id, env, args.docs / f"{name}.png")
         print(f"\n{env_id}\n{text}", flush=True)
 

@@ -52,6 +52,17 @@ def test_color_jitter_moves_the_colour_statistics():
     assert augmenter([]) is None
 
 
+def test_zoom_scales_the_scene_about_the_centre():
+    x = torch.zeros((64, 2, 3, 64, 64), dtype=torch.uint8)
+    x[..., 16:48, 16:48] = 255  # a centred square on a black floor
+    y = augmenter(["zoom"])(x, torch.arange(64), torch.Generator().manual_seed(5))
+    area = (y[:, 0, 0] > 127).float().sum((1, 2))  # (B,) the square's area after the zoom
+    assert area.min() < 0.6 * 1024 < 1024 < 1.1 * 1024 < area.max()  # further away and nearer both drawn
+    assert torch.equal(y[:, 0], y[:, 1]) and y[:, :, :, 0, 0].max() == 0  # the floor fills the margin
+    centre = y[:, 0, 0, 30:34, 30:34]
+    assert (centre == 255).all()  # scaled about the centre, not shifted
+
+
 def test_augmented_training_resumes_exactly(run, tmp_path):
     _, data, _, _, _ = run
     train = ["train", f"data.path={data}", "data.batch_size=8", "log_every=1", "ckpt_every=3", "val_every=0",

@@ -10,7 +10,8 @@ per episode of the batch (from ``generator``, seeded from the step: a resumed ru
 same) and applies it to all that episode's frames. Validation and planning see the frames as
 recorded.
 
-``data.augment=[channel_shuffle,color_jitter]`` applies them in order.
+``data.augment=[channel_shuffle,color_jitter]`` applies them in order; ``zoom`` rescales the
+scene for envs whose camera distance varies.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ AUGMENTATIONS: Registry[Augmentation] = Registry("augmentation")
 GAIN = (0.6, 1.5)
 BRIGHTNESS = (0.3, 1.3)
 OFFSET = 0.15
+# zoom's range of the content's scale (log-uniform): < 1 shows the scene from further away, as an
+# OOD camera_distance does (Reacher 0.65 -> 1.0, PushT 1.35 -> 1.9: a scale of 0.65 and 0.71).
+ZOOM = (0.6, 1.1)
 
 
 def _uniform(shape, low: float, high: float, generator: torch.Generator, device) -> Tensor:
@@ -56,6 +60,25 @@ def color_jitter(pixels: Tensor, group: Tensor, generator: torch.Generator) -> T
     offset = _uniform((g, c), -OFFSET, OFFSET, generator, dev)[group] * 255.0
     x = pixels.float() * (gain * bright)[:, None, :, None, None] + offset[:, None, :, None, None]
     return x.round_().clamp_(0, 255).to(torch.uint8)
+
+
+@AUGMENTATIONS.register("zoom")
+def zoom(pixels: Tensor, group: Tensor, generator: torch.Generator) -> Tensor:
+    """pixels (B, T, 3, H, W) uint8, group (B,) in [0, G) -> each group's frames scaled about the
+    centre by one factor from ``ZOOM``: the camera nearer or further. Zoomed out, the border
+    pixels (the floor or table at the edge) fill the margin."""
+    import torch.nn.functional as F
+
+    b, t, c, h, w = pixels.shape
+    g, dev = int(group.max()) + 1, pixels.device
+    log_lo, log_hi = (torch.log(torch.tensor(v)).item() for v in ZOOM)
+    scale = torch.exp(_uniform((g,), log_lo, log_hi, generator, dev))[group]  # (B,)
+    theta = torch.zeros(b, 2, 3, device=dev)
+    theta[:, 0, 0] = theta[:, 1, 1] = 1.0 / scale  # output p samples the input at p / scale
+    theta = theta.repeat_interleave(t, dim=0)  # (B*T, 2, 3): every frame of a window alike
+    grid = F.affine_grid(theta, [b * t, c, h, w], align_corners=False)
+    x = F.grid_sample(pixels.reshape(b * t, c, h, w).float(), grid, padding_mode="border", align_corners=False)
+    return x.round_().clamp_(0, 255).to(torch.uint8).reshape(b, t, c, h, w)
 
 
 def augmenter(names: list[str]) -> Callable[[Tensor, Tensor, torch.Generator], Tensor] | None:
