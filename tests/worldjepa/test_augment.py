@@ -79,3 +79,19 @@ def test_augmented_training_resumes_exactly(run, tmp_path):
 
     assert losses(tmp_path / "cut") == losses(tmp_path / "whole")
     assert losses(plain) != losses(tmp_path / "whole")  # the augmentation changes what is trained on
+
+
+def test_every_benchmark_lever_composes_a_training_config(monkeypatch):
+    from pathlib import Path
+
+    from worldjepa.config import compose
+
+    monkeypatch.syspath_prepend(str(Path(__file__).parents[2] / "benchmarks"))
+    from _cells import LEVERS, RANDOMIZED_LEVER, RECIPE
+
+    assert RANDOMIZED_LEVER in LEVERS
+    for name, overrides in LEVERS.items():
+        cfg = compose("train", [*RECIPE, *overrides])
+        for augmentation in cfg.data.augment:
+            AUGMENTATIONS.get(augmentation)  # an unknown name fails by name
+        assert ("zoom" in cfg.data.augment) == ("zoom" in name), name

@@ -77,7 +77,9 @@ def zoom(pixels: Tensor, group: Tensor, generator: torch.Generator) -> Tensor:
     theta[:, 0, 0] = theta[:, 1, 1] = 1.0 / scale  # output p samples the input at p / scale
     theta = theta.repeat_interleave(t, dim=0)  # (B*T, 2, 3): every frame of a window alike
     grid = F.affine_grid(theta, [b * t, c, h, w], align_corners=False)
-    x = F.grid_sample(pixels.reshape(b * t, c, h, w).float(), grid, padding_mode="border", align_corners=False)
+    x = F.grid_sample(
+        pixels.reshape(b * t, c, h, w).float(), grid, padding_mode="border", align_corners=False
+    )
     return x.round_().clamp_(0, 255).to(torch.uint8).reshape(b, t, c, h, w)
 
 
