@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from worldjepa.training.recipes import as_overrides
+from worldjepa.training.recipes import RANDOMIZED, as_overrides
 
 # Each lever: the `worldjepa train` overrides it adds to the quickstart recipe.
 # The lever that is recipes.RANDOMIZED: what generalization.py trains its randomized model with.
@@ -34,12 +34,11 @@ LEVERS: dict[str, list[str]] = {
         "loss.regulariser=sigreg_episode",
         "data.augment=[channel_shuffle,color_jitter]",
     ],
-    "episode+augment+idm": as_overrides().split(),  # recipes.RANDOMIZED: the default for randomized data
+    RANDOMIZED_LEVER: as_overrides().split(),  # recipes.RANDOMIZED: the default for randomized data
     # RANDOMIZED with the scene rescaled too, for envs whose camera distance varies (Reacher, PushT)
-    "episode+augment+zoom+idm": [
-        o if not o.startswith("data.augment=") else "data.augment=[channel_shuffle,color_jitter,zoom]"
-        for o in as_overrides().split()
-    ],
+    "episode+augment+zoom+idm": as_overrides(
+        {**RANDOMIZED, "data.augment": [*RANDOMIZED["data.augment"], "zoom"]}
+    ).split(),
 }
 STEPS = 800  # the quickstart preset's; a run of another length gets its own directory
 RECIPE = ["optim.lr=0.002"]  # the quickstart preset's training (800 steps at twice the default lr)

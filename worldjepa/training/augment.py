@@ -16,6 +16,7 @@ scene for envs whose camera distance varies.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import torch
@@ -39,6 +40,10 @@ def _uniform(shape, low: float, high: float, generator: torch.Generator, device)
     return low + (high - low) * torch.rand(shape, generator=generator, device=device)
 
 
+def _log_uniform(shape, low: float, high: float, generator: torch.Generator, device) -> Tensor:
+    return torch.exp(_uniform(shape, math.log(low), math.log(high), generator, device))
+
+
 @AUGMENTATIONS.register("channel_shuffle")
 def channel_shuffle(pixels: Tensor, group: Tensor, generator: torch.Generator) -> Tensor:
     """pixels (B, T, 3, H, W) uint8, group (B,) in [0, G) -> the same with each group's RGB
@@ -55,8 +60,7 @@ def color_jitter(pixels: Tensor, group: Tensor, generator: torch.Generator) -> T
     offset_c per group: tints (a greenish floor), dim or bright light, washed-out colours."""
     c, dev, g = pixels.shape[2], pixels.device, int(group.max()) + 1
     gain = _uniform((g, c), *GAIN, generator, dev)[group]
-    log_lo, log_hi = (torch.log(torch.tensor(v)).item() for v in BRIGHTNESS)
-    bright = torch.exp(_uniform((g, 1), log_lo, log_hi, generator, dev))[group]
+    bright = _log_uniform((g, 1), *BRIGHTNESS, generator, dev)[group]
     offset = _uniform((g, c), -OFFSET, OFFSET, generator, dev)[group] * 255.0
     x = pixels.float() * (gain * bright)[:, None, :, None, None] + offset[:, None, :, None, None]
     return x.round_().clamp_(0, 255).to(torch.uint8)
@@ -71,8 +75,7 @@ def zoom(pixels: Tensor, group: Tensor, generator: torch.Generator) -> Tensor:
 
     b, t, c, h, w = pixels.shape
     g, dev = int(group.max()) + 1, pixels.device
-    log_lo, log_hi = (torch.log(torch.tensor(v)).item() for v in ZOOM)
-    scale = torch.exp(_uniform((g,), log_lo, log_hi, generator, dev))[group]  # (B,)
+    scale = _log_uniform((g,), *ZOOM, generator, dev)[group]  # (B,)
     theta = torch.zeros(b, 2, 3, device=dev)
     theta[:, 0, 0] = theta[:, 1, 1] = 1.0 / scale  # output p samples the input at p / scale
     theta = theta.repeat_interleave(t, dim=0)  # (B*T, 2, 3): every frame of a window alike
