@@ -1,7 +1,7 @@
 """How planning degrades factor group by factor group, for a default-factor and a randomized model.
 
     python benchmarks/generalization.py [--envs worldjepa/TwoRoom-v0 ...] [--episodes 300]
-        [--steps 800] [--tasks 30] [--recipe episode+augment+idm] [--sweep-tasks 20] [--sweep-models ...]
+        [--steps 800] [--tasks 30] [--recipe episode+augment+idm] [--sweep-tasks 20] [--sweep-points 7] [--sweep-models ...]
         [--runs runs/generalization] [--docs docs/generalization]
 
 Per env, two models on the same number of expert episodes, with the quickstart recipe:
@@ -86,7 +86,8 @@ def model_cells(args, env_id: str, model: str) -> dict:
     if model in args.sweep_models:
         dest = run / "evals" / f"sweep{suffix}"
         if not (dest / "sweep.png").exists():
-            worldjepa("eval", f"checkpoint={run}", f"out={dest}", "sweep=all", f"episodes={args.sweep_tasks}",
+            worldjepa("eval", f"checkpoint={run}", f"out={dest}", "sweep=all", f"points={args.sweep_points}",
+                      f"episodes={args.sweep_tasks}",
                       "policies=[mpc,random]", f"seed={TASK_SEED}", *budget)  # fmt: skip
         out["sweep"] = str(dest / "sweep.png")
     return out
@@ -167,6 +168,7 @@ def main() -> None:
         "--recipe", default=RANDOMIZED_LEVER, choices=list(LEVERS), help="the randomized model's lever"
     )
     p.add_argument("--sweep-tasks", type=int, default=20)
+    p.add_argument("--sweep-points", type=int, default=7, help="values per factor in each sweep")
     p.add_argument(
         "--sweep-models",
         nargs="*",

@@ -28,7 +28,10 @@ from worldjepa.envs.checks import as_vector, reset_options
 from worldjepa.envs.factors import FactorSpace, split_of
 from worldjepa.errors import EnvError
 
-RESET_OPTIONS = ("factors", "state", "goal")
+# "goal" is a goal vector (GOAL_DIM,); "goal_state" a state (n_state,) whose achieved goal
+# (goal_of) is the goal, judged under the factors of this reset (Reacher's fingertip depends on
+# its link lengths, so a goal computed before the factors are loaded is another point).
+RESET_OPTIONS = ("factors", "state", "goal", "goal_state")
 
 
 def visual_xml(image_size: int, ambient: float = 0.55, diffuse: float = 0.45) -> str:
@@ -121,8 +124,13 @@ class MujocoGoalEnv(Env, EzPickle):
             start = self._check_state(
                 as_vector(options["state"], len(self.STATE_NAMES), "reset option 'state'")
             )
+        if options.get("goal") is not None and options.get("goal_state") is not None:
+            raise EnvError("reset options 'goal' and 'goal_state' both set the goal: give one")
         if options.get("goal") is not None:
             goal = self._check_goal(as_vector(options["goal"], self.GOAL_DIM, "reset option 'goal'"))
+        if options.get("goal_state") is not None:
+            n = len(self.STATE_NAMES)
+            goal = self._check_goal(self.goal_of(as_vector(options["goal_state"], n, "reset option 'goal_state'")))
         self._goal = goal
         mujoco.mj_resetData(self.model, self.data)  # also clears solver warm-starts: reproducible
         self._set_state(start)
@@ -181,11 +189,13 @@ class MujocoGoalEnv(Env, EzPickle):
 
     def task_options(self, start_state, goal_state, factors: dict | None = None) -> dict:
         """Reset options for a recorded start/goal pair: start at ``start_state``, and the goal is
-        what ``goal_state`` achieves (``goal_of``), so ``is_success`` judges reaching that frame."""
+        what ``goal_state`` achieves (``goal_of``) under ``factors``, so ``is_success`` judges
+        reaching that frame. The reset computes it once the factors are loaded: this env's
+        current ones may be another episode's."""
         n = len(self.STATE_NAMES)
         options = {
             "state": as_vector(start_state, n, "start_state"),
-            "goal": self.goal_of(as_vector(goal_state, n, "goal_state")),
+            "goal_state": as_vector(goal_state, n, "goal_state"),
         }
         if factors is not None:
             options["factors"] = dict(factors)

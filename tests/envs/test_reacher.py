@@ -59,3 +59,19 @@ def test_expert_reaches_with_ood_links():
         assert success_rate(env, "expert", range(6), 50, {"factors": links}) >= 0.8
     finally:
         env.close()
+
+
+def test_a_recorded_goal_is_judged_under_its_own_link_lengths(env):
+    """The offset protocol and the sweeps reset an env whose links are another episode's: the
+    goal a recorded goal state achieves is computed once the task's links are loaded, so the
+    env judges the recorded fingertip, not where those joint angles put a different arm."""
+    short = {"link1_length": 0.12, "link2_length": 0.078}
+    env.reset(seed=0, options={"factors": short})
+    goal_state = env.unwrapped.sample_task(np.random.default_rng(3))[0]
+    tip = RL.fingertip(goal_state[:2], 0.12, 0.078)
+    env.reset(seed=0)  # default links (0.12, 0.12): the goal state's angles reach elsewhere
+    start = env.unwrapped.sample_task(np.random.default_rng(4))[0]
+    _, info = env.reset(options=env.unwrapped.task_options(start, goal_state, short))
+    assert np.allclose(info["goal"], tip, atol=1e-6)
+    _, info = env.reset(options=env.unwrapped.task_options(goal_state, goal_state, short))
+    assert info["is_success"]
