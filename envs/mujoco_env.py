@@ -130,7 +130,9 @@ class MujocoGoalEnv(Env, EzPickle):
             goal = self._check_goal(as_vector(options["goal"], self.GOAL_DIM, "reset option 'goal'"))
         if options.get("goal_state") is not None:
             n = len(self.STATE_NAMES)
-            goal = self._check_goal(self.goal_of(as_vector(options["goal_state"], n, "reset option 'goal_state'")))
+            goal = self._check_goal(
+                self.goal_of(as_vector(options["goal_state"], n, "reset option 'goal_state'"))
+            )
         self._goal = goal
         mujoco.mj_resetData(self.model, self.data)  # also clears solver warm-starts: reproducible
         self._set_state(start)
