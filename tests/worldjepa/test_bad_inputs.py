@@ -60,7 +60,16 @@ MORE = [
     (["train", "nproc=0"], "nproc=0: must be >= 1"),
     (["train", "keep_last=-1"], "keep_last=-1: must be >= 0"),
     (["train", "eval_every=-2"], "eval_every=-2: must be >= -1"),
-    (["train", "loss.regulariser=vcreg"], "loss.regulariser=vcreg: must be one of: sigreg"),
+    (["train", "loss.regulariser=vicreg"], "loss.regulariser=vicreg: must be one of: ema, none, sigreg"),
+    (
+        ["train", "recipe=dino"],
+        "recipe=dino: unknown recipe 'dino'; available: ema, lewm, none, pldm, randomized",
+    ),
+    (["train", "loss.rollout_steps=4"], "loss.rollout_steps=4: must be below data.num_steps (4)"),
+    (
+        ["train", "loss.rollout_steps=2", "loss.rollout_weights=[1.0]"],
+        "needs one weight per rollout step (2)",
+    ),
     (["train", "data.per_episode=3"], "data.per_episode=3 must divide data.batch_size=64"),
     (["train", "loss.regulariser=sigreg_episode"], "set data.per_episode to 2 or more"),
     (["train", "data.augment=[colour_jitter]"], "'colour_jitter' is not one of:"),

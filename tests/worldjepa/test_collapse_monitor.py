@@ -57,6 +57,11 @@ class _Frozen(torch.nn.Module):
     def predict(self, z, actions):
         return z
 
+    def rollout(self, z_ctx, actions, actions_ctx=None):
+        """A model that predicts no change: (B, H0, D), (B, S, H, A) -> (B, S, H, D)."""
+        B, S, H, _ = actions.shape
+        return z_ctx[:, None, -1:].expand(B, S, H, -1)
+
 
 def _windows(rng, n=32, t=4):
     from tensordict import TensorDict

@@ -56,7 +56,9 @@ def main(cfg: QuickstartConfig) -> dict:
                  f" (appending to the {have} recorded)" if have else "")  # fmt: skip
         collect(dataclasses.replace(collect_cfg, episodes=collect_cfg.episodes - have,
                                     mode="append" if have else "overwrite"))  # fmt: skip
-    if collect_cfg.factors != "default":  # factors that vary across episodes: the recipe that survives them
+    if (
+        collect_cfg.factors != "default" and train_cfg.recipe == "lewm"
+    ):  # the recipe that survives varied factors
         from worldjepa.training.recipes import apply_where_default, as_overrides
 
         applied = apply_where_default(train_cfg)

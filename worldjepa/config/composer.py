@@ -5,7 +5,9 @@
 Overrides are Hydra's (``key=value``, ``+key=value``, ``group=option``, sweeps ``a=1,2`` under
 ``-m``); shorthands are rewritten first: ``planner.name=mppi`` and ``eval.planner=mppi`` choose a
 config-group option (as ``planner=mppi`` does), ``data=<path>`` sets ``data.path`` where a block
-declares a ``__shorthand__`` field, ``from=`` follows a block's ``__aliases__``, and mapping
+declares a ``__shorthand__`` field, ``from=`` follows a block's ``__aliases__``, a field a
+block names in ``__expands__`` (``recipe=pldm``) adds its registry entry's overrides before the
+command's own (so the command's own win), and mapping
 fields take new keys (``policy_kwargs={noise:0.3}``, ``model.encoder_kwargs.channels=[8,16]``). Every failure is one ``ConfigError`` line that
 names the key, the value given and what is valid.
 """
@@ -13,6 +15,7 @@ names the key, the value given and what is valid.
 from __future__ import annotations
 
 import difflib
+import importlib
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -61,6 +64,36 @@ def rewrite_overrides(cls: type, overrides: Sequence[str]) -> list[str]:
     return out
 
 
+def expand(cls: type, overrides: Sequence[str]) -> list[str]:
+    """``[prefix.]recipe=<name>`` -> that entry's overrides (under the same prefix), placed
+    before every override given, followed by the given ones (the recipe key itself included, so
+    the config records it)."""
+    from worldjepa.config.fields import choice_names
+
+    first = []
+    for o in overrides:
+        m = _OVERRIDE.match(o)
+        if m is None or m["prefix"] or "," in m["value"]:
+            continue
+        head, _, last = m["key"].rpartition(".")
+        tp = resolve_path(cls, head)[0] if head else cls
+        source = getattr(tp, "__expands__", {}).get(last) if isinstance(tp, type) else None
+        if source is None:
+            continue
+        name = m["value"].strip("'\"")  # a resumed run writes its saved strings quoted
+        if name not in (names := choice_names(source)):
+            raise ConfigError(f"{o}: unknown {last} '{name}'; available: {', '.join(names)}")
+        module, attr = source.split(":")
+        entry = getattr(importlib.import_module(module), attr).get(name)
+        first += [f"{head + '.' if head else ''}{key}={override_value(v)}" for key, v in entry.items()]
+    return [*first, *overrides]
+
+
+def override_value(v: Any) -> str:
+    """A Python value as an override's value: lists bracketed, the rest as written."""
+    return "[" + ",".join(map(str, v)) + "]" if isinstance(v, list | tuple) else str(v)
+
+
 def _is_mapping(tp: Any) -> bool:
     import typing
 
@@ -93,7 +126,7 @@ def compose_node(command: str, overrides: Sequence[str] = (), *, hydra: bool = F
 
     cls = config_class(command)
     stored(command, cls)
-    overrides = rewrite_overrides(cls, check_syntax(overrides))
+    overrides = rewrite_overrides(cls, expand(cls, check_syntax(overrides)))
     GlobalHydra.instance().clear()
     try:
         with initialize_config_module(CONFIG_MODULE, version_base=None):

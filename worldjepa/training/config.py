@@ -45,6 +45,11 @@ class OptimConfig:
 class TrainConfig(Validated):
     """An action-conditioned JEPA world model, LeWM recipe: pred MSE + lambda * SIGReg."""
 
+    # `recipe=<name>` composes as that recipe's overrides written before the command's own
+    __expands__: ClassVar[dict[str, str]] = {"recipe": "worldjepa.training.recipes:RECIPES"}
+
+    recipe: str = opt("lewm", "a named set of objective overrides applied first (keys set here win): "
+                      "lewm | pldm | ema | none | randomized", choices="worldjepa.training.recipes:RECIPES")  # fmt: skip
     data: DataConfig = opt(DataConfig, "the training data")
     model: WorldModelConfig = opt(WorldModelConfig, "the architecture")
     loss: LossConfig = opt(LossConfig, "the objective's weights")
@@ -94,3 +99,8 @@ class TrainConfig(Validated):
                     f"must be data.num_steps - 1 ({tokens}) with learned positions")  # fmt: skip
         require(not (self.loss.idm_weight > 0 and not m.idm_hidden), "loss.idm_weight",
                 "needs an inverse-dynamics head: set model.idm_hidden (e.g. 256)")  # fmt: skip
+        k = self.loss.rollout_steps
+        require(k < self.data.num_steps, "loss.rollout_steps",
+                f"must be below data.num_steps ({self.data.num_steps}): a rollout needs a context frame")  # fmt: skip
+        require(len(self.loss.rollout_weights) in (0, k), "loss.rollout_weights",
+                f"needs one weight per rollout step ({k}), or none")  # fmt: skip

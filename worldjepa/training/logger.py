@@ -17,7 +17,7 @@ from pathlib import Path
 
 # The columns the plot reads (read_metrics gives NaN for any a file lacks).
 PLOTTED = ("step", "loss", "pred_loss", "sigreg_loss", "rank", "val_pred_loss", "val_copy_loss", "val_rank",
-           "val_probe_r2", "val_motion", "val_success", "idm_loss")  # fmt: skip
+           "val_probe_r2", "val_motion", "val_success", "idm_loss", "val_rollout_loss")  # fmt: skip
 
 
 def _cell(v) -> str:
@@ -127,18 +127,26 @@ def plot_metrics(csv_path: str | Path) -> Path | None:
     if val:
         ax.plot([s for s, _, _ in val], [v for _, v, _ in val], "o-", label="held-out pred MSE")
         ax.plot([s for s, _, _ in val], [c for _, _, c in val], "x--", label="held-out 'no change' MSE")
-    idm = [(s, v) for s, v in zip(m["step"], m["idm_loss"], strict=True) if not math.isnan(v)]
-    if idm:  # trained with the inverse-dynamics term
-        ax.plot(*zip(*idm, strict=True), label="train inverse-dynamics MSE")
+
+    def points(key):
+        return [(s, v) for s, v in zip(m["step"], m.get(key, []), strict=False) if not math.isnan(v)]
+
+    for key, label in (("idm_loss", "train inverse-dynamics MSE"), ("rollout_loss", "train k-step rollout MSE"),
+                       ("val_rollout_loss", "held-out rollout MSE")):  # fmt: skip
+        if points(key):  # trained or validated with that term
+            ax.plot(*zip(*points(key), strict=True), label=label)
     ax.set_yscale("log")
     ax.set_title("losses (MSE)")
     ax.legend(fontsize=8)
-    # the regulariser's column: sigreg_loss, or another registered one's
-    reg = next((k for k in m if k.endswith("_loss") and k not in ("pred_loss", "idm_loss")
-                and not k.startswith("val_") and not all(map(math.isnan, m[k]))), "sigreg_loss")  # fmt: skip
-    axes[1].plot(m["step"], m[reg])
-    axes[1].set_yscale("log")
-    axes[1].set_title(f"{reg.removesuffix('_loss')} (Epps-Pulley x B)")
+    # the regulariser's terms: sigreg_loss, vcreg's var/var_t/cov, none for none or ema
+    own = ("loss", "pred_loss", "idm_loss", "rollout_loss", "smooth_loss")
+    regs = [k for k in m if k.endswith("_loss") and k not in own and not k.startswith("val_") and points(k)]
+    for key in regs:
+        axes[1].plot(*zip(*points(key), strict=True), label=key.removesuffix("_loss"))
+    if regs:
+        axes[1].set_yscale("log")
+        axes[1].legend(fontsize=8)
+    axes[1].set_title("anti-collapse terms" if regs else "no anti-collapse term")
     axes[2].plot(m["step"], m["rank"], label="train batch")
     held = [(s, r) for s, r in zip(m["step"], m["val_rank"], strict=True) if not math.isnan(r)]
     if held:

@@ -47,6 +47,7 @@ def validate(model, val_batches: list, device) -> dict[str, float]:
     - ``val_rank``: RankMe of the held-out latents;
     - ``val_motion``: E|z_{t+1} - z_t|² / (2 tr Cov z), the share of the latent's variance that
       changes between frames (~1 for unrelated frames, ~0 when the latent ignores motion);
+    - ``val_rollout_loss``: ``rollout_error`` over the window (T - 1 steps from its first frame);
     - ``val_probe_r2``: ``probe_monitor`` on the states, when the windows carry them.
     """
     import torch
@@ -54,13 +55,14 @@ def validate(model, val_batches: list, device) -> dict[str, float]:
     from worldjepa.metrics import effective_rank
 
     model.eval()
-    pred, copy, zs, states, episodes = 0.0, 0.0, [], [], []
+    pred, copy, roll, zs, states, episodes = 0.0, 0.0, 0.0, [], [], []
     with torch.inference_mode():
         for batch in val_batches:
             batch = batch.to(device)
             z = model.encode(batch["pixels"])
             z_hat = model.predict(z[:, :-1], batch["action"][:, :-1])
             pred += torch.mean((z_hat - z[:, 1:]) ** 2).item()
+            roll += rollout_error(model, z, batch["action"], context=1).mean().item()
             copy += torch.mean((z[:, :-1] - z[:, 1:]) ** 2).item()
             zs.append(z[:, 0].float().cpu())  # one frame per window: windows overlap
             if "state" in batch.keys():
@@ -70,10 +72,20 @@ def validate(model, val_batches: list, device) -> dict[str, float]:
     z = torch.cat(zs)
     spread = z.var(0).mean().item()  # per-dimension variance across held-out frames
     out = {"val_pred_loss": pred / n, "val_copy_loss": copy / n, "val_rank": effective_rank(z),
-           "val_motion": copy / n / (2 * spread) if spread > 0 else 0.0}  # fmt: skip
+           "val_motion": copy / n / (2 * spread) if spread > 0 else 0.0, "val_rollout_loss": roll / n}  # fmt: skip
     if states:
         out["val_probe_r2"] = probe_monitor(z.numpy(), torch.cat(states).numpy(), torch.cat(episodes).numpy())
     return out
+
+
+def rollout_error(model, z, actions, context: int = 1):
+    """z: (B, T, D) encoded frames, actions: (B, T, fs*A) raw -> (T - context,) the MSE of the
+    model's own open-loop rollout from the first ``context`` frames at each step ahead: what
+    planning relies on, and what teacher-forced prediction does not measure."""
+    ctx = actions[:, : context - 1] if context > 1 else None
+    k = z.shape[1] - context
+    pred = model.rollout(z[:, :context], actions[:, None, context - 1 : context - 1 + k], ctx)[:, 0]
+    return (pred.float() - z[:, context:].float()).pow(2).mean(dim=(0, 2))
 
 
 def probe_monitor(z, state, episode) -> float:

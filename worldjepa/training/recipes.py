@@ -1,4 +1,14 @@
-"""The recipe for data whose factors vary across episodes, written once.
+"""Named recipes (``worldjepa train recipe=<name>``), each a set of TrainConfig overrides that
+the composer writes before the command's own (so a key the user sets wins):
+
+    lewm        LeWorldModel: prediction + SIGReg, end to end (the defaults)
+    pldm        PLDM: VCReg (variance, temporal variance, covariance) + temporal smoothness +
+                inverse dynamics, at stable-worldmodel's PLDM weights
+    ema         an EMA target encoder under stop-gradient (BYOL / I-JEPA), no regulariser
+    none        no anti-collapse term: the control whose latent collapses
+    randomized  ``RANDOMIZED`` below, for data whose factors vary across episodes
+
+The recipe for data whose factors vary across episodes, written once.
 
 Measured on TwoRoom with randomized factors (``benchmarks/randomized_recipe.py``): the plain
 recipe collapses onto what is constant within an episode; batches of whole episodes with the
@@ -13,6 +23,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 
+from worldjepa.registry import Registry
+
 log = logging.getLogger(__name__)
 
 # dotted TrainConfig key -> value
@@ -24,11 +36,20 @@ RANDOMIZED: dict[str, object] = {
     "loss.idm_weight": 1.0,
 }
 
+RECIPES: Registry[dict[str, object]] = Registry("recipe")
+RECIPES.register("lewm")({})
+RECIPES.register("pldm")({"loss.regulariser": "vcreg", "loss.smooth_weight": 0.2,
+                          "model.idm_hidden": 256, "loss.idm_weight": 1.0})  # fmt: skip
+RECIPES.register("ema")({"loss.regulariser": "ema"})
+RECIPES.register("none")({"loss.regulariser": "none"})
+RECIPES.register("randomized")(RANDOMIZED)
+
 
 def as_overrides(recipe: dict[str, object] = RANDOMIZED) -> str:
     """-> the recipe as CLI overrides, e.g. ``data.per_episode=4 loss.regulariser=sigreg_episode``."""
-    fmt = {list: lambda v: "[" + ",".join(map(str, v)) + "]"}
-    return " ".join(f"{k}={fmt.get(type(v), str)(v)}" for k, v in recipe.items())
+    from worldjepa.config.composer import override_value
+
+    return " ".join(f"{k}={override_value(v)}" for k, v in recipe.items())
 
 
 def _default_of(cls, name: str):

@@ -210,6 +210,10 @@ def _train(cfg: TrainConfig, device, world) -> Path:
             raise CheckpointError(
                 f"cannot resume: {resume_from}'s optimizer state does not fit ({exc})"
             ) from None
+        if step_module.target is not None:
+            if "objective" not in state:
+                raise CheckpointError(f"cannot resume {resume_from}: it holds no target encoder to continue")
+            step_module.load_objective_state(state["objective"])
         start_step, run_id = int(state["step"]), state.get("run_id", run_id)
         if "rng" in state:
             rng.restore(state["rng"], {"sigreg": sig_gen})
@@ -254,7 +258,8 @@ def _train(cfg: TrainConfig, device, world) -> Path:
     def training_state(step: int) -> dict:
         sampler = {"seed": cfg.seed, "next_batch": step, "global_batch_size": global_batch}
         return {"optimizer": optim.state_dict(), "step": step, "config": resolved, "run_id": run_id,
-                "rng": rng.capture({"sigreg": sig_gen}), "sampler": sampler, "world_size": world.size}  # fmt: skip
+                "rng": rng.capture({"sigreg": sig_gen}), "sampler": sampler, "world_size": world.size,
+                "objective": step_module.objective_state()}  # fmt: skip
 
     def checkpoint(step: int) -> Path:
         saved = None
@@ -297,6 +302,7 @@ def _train(cfg: TrainConfig, device, world) -> Path:
                     "lower optim.lr or check the data"
                 )
             optim.step()
+            step_module.after_step()
             bar.update(1)
             done = step + 1
             plan_due = bool(eval_every) and (done % eval_every == 0 or done == cfg.steps)
@@ -317,9 +323,8 @@ def _train(cfg: TrainConfig, device, world) -> Path:
                 t_log = time.perf_counter()  # validation and planning are not training time
                 if logger is not None:
                     logger.log(row)
-                bar.set_postfix(
-                    {k: f"{row[k]:.4g}" for k in ("pred_loss", f"{cfg.loss.regulariser}_loss", "rank")}
-                )
+                shown = [k for k in row if k.endswith("_loss") and k != "loss" and not k.startswith("val_")]
+                bar.set_postfix({k: f"{row[k]:.4g}" for k in [*shown, "rank"]})
             if done % cfg.ckpt_every == 0:
                 last, saved_at = checkpoint(done), done
             if time_up:
