@@ -63,7 +63,7 @@ MORE = [
     (["train", "loss.regulariser=vicreg"], "loss.regulariser=vicreg: must be one of: ema, none, sigreg"),
     (
         ["train", "recipe=dino"],
-        "recipe=dino: unknown recipe 'dino'; available: ema, lewm, none, pldm, randomized",
+        "recipe=dino: must be one of: ema, lewm, none, pldm, randomized",
     ),
     (["train", "loss.rollout_steps=4"], "loss.rollout_steps=4: must be below data.num_steps (4)"),
     (

@@ -170,3 +170,33 @@ def test_an_ema_run_resumed_mid_way_equals_the_uninterrupted_run(run, tmp_path):
     whole, cut = metrics(tmp_path / "whole"), metrics(tmp_path / "cut")
     assert [r["loss"] for r in cut] == [r["loss"] for r in whole]
     assert float(whole[-1]["rollout_loss"]) > 0
+
+
+# ------------------------------------------------------------------------------ env presets
+@pytest.fixture
+def pusht_preset(monkeypatch):
+    from worldjepa.commands import env_presets
+    from worldjepa.registry import Registry
+
+    presets = Registry("env preset")
+    presets.register("worldjepa/PushT-v0")({"train.recipe": "pldm", "train.steps": 123, "eval.horizon": 11})
+    monkeypatch.setattr(env_presets, "ENV_PRESETS", presets)
+
+
+def composed(overrides):
+    from worldjepa.config.composer import compose
+
+    return compose("quickstart", overrides)
+
+
+def test_an_env_preset_applies_with_its_recipe_and_the_user_keys_win(pusht_preset):
+    cfg = composed(["collect.env=worldjepa/PushT-v0"])
+    assert (cfg.train.steps, cfg.eval.horizon, cfg.train.recipe) == (123, 11, "pldm")
+    assert (cfg.train.loss.regulariser, cfg.train.loss.smooth_weight) == (
+        "vcreg",
+        0.2,
+    )  # the recipe, expanded
+    cfg = composed(["collect.env=worldjepa/PushT-v0", "train.steps=7", "train.recipe=ema"])
+    assert (cfg.train.steps, cfg.eval.horizon) == (7, 11)
+    assert (cfg.train.loss.regulariser, cfg.train.loss.smooth_weight) == ("ema", 0.0)  # ema whole, not mixed
+    assert composed(["collect.env=worldjepa/Reacher-v0"]).train.steps == composed([]).train.steps

@@ -10,6 +10,7 @@ import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from worldjepa.collection import CollectConfig
 from worldjepa.config.fields import Validated, opt, path_opt
@@ -21,6 +22,9 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class QuickstartConfig(Validated):
+    # `collect.env=<id>` composes as that env's preset written before the command's overrides
+    __expands__: ClassVar[dict[str, str]] = {"collect.env": "worldjepa.commands.env_presets:ENV_PRESETS"}
+
     out_dir: str = path_opt("runs/quickstart", "everything goes here: data/, model/ (the run), model/eval/")
     collect: CollectConfig = opt(CollectConfig, "stage 1: worldjepa collect")
     train: TrainConfig = opt(TrainConfig, "stage 2: worldjepa train")

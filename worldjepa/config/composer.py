@@ -64,29 +64,55 @@ def rewrite_overrides(cls: type, overrides: Sequence[str]) -> list[str]:
     return out
 
 
-def expand(cls: type, overrides: Sequence[str]) -> list[str]:
-    """``[prefix.]recipe=<name>`` -> that entry's overrides (under the same prefix), placed
-    before every override given, followed by the given ones (the recipe key itself included, so
-    the config records it)."""
-    from worldjepa.config.fields import choice_names
+def expand(cls: type, overrides: Sequence[str], given: set[str] | None = None) -> list[str]:
+    """Overrides of fields a config class names in ``__expands__`` ({field path relative to
+    the class: "module:REGISTRY"}) -> that registry entry's overrides (relative to the same
+    class), placed before every override given, followed by the given ones (the field itself
+    included, so the config records it). ``train recipe=pldm`` and ``quickstart
+    train.recipe=pldm`` (TrainConfig's ``recipe``), ``quickstart collect.env=<id>``
+    (QuickstartConfig's ``collect.env``: the env's preset, which may name a recipe in turn).
 
+    An entry's key that the command sets itself is left out, expansion included: a preset's
+    recipe gives way to the user's whole, not key by key. A value its registry lacks adds
+    nothing: the field's own check says what is valid."""
+    if given is None:
+        given = {m["key"] for o in overrides if (m := _OVERRIDE.match(o))}
     first = []
     for o in overrides:
         m = _OVERRIDE.match(o)
         if m is None or m["prefix"] or "," in m["value"]:
             continue
-        head, _, last = m["key"].rpartition(".")
-        tp = resolve_path(cls, head)[0] if head else cls
-        source = getattr(tp, "__expands__", {}).get(last) if isinstance(tp, type) else None
-        if source is None:
+        found = _expander(cls, m["key"])
+        if found is None:
             continue
-        name = m["value"].strip("'\"")  # a resumed run writes its saved strings quoted
-        if name not in (names := choice_names(source)):
-            raise ConfigError(f"{o}: unknown {last} '{name}'; available: {', '.join(names)}")
+        head, source = found
         module, attr = source.split(":")
-        entry = getattr(importlib.import_module(module), attr).get(name)
-        first += [f"{head + '.' if head else ''}{key}={override_value(v)}" for key, v in entry.items()]
+        registry = getattr(importlib.import_module(module), attr)
+        name = m["value"].strip("'\"")  # a resumed run writes its saved strings quoted
+        if name in registry.names():
+            entry = [
+                f"{head}{k}={override_value(v)}"
+                for k, v in registry.get(name).items()
+                if f"{head}{k}" not in given
+            ]
+            first += expand(cls, entry, given)
     return [*first, *overrides]
+
+
+def _expander(cls: type, key: str) -> tuple[str, str] | None:
+    """-> (the declaring class's prefix, e.g. "train.", its registry path) for a dotted key, or
+    None. The outermost class that declares the key wins."""
+    parts = key.split(".")
+    for i in range(len(parts)):
+        head, rel = ".".join(parts[:i]), ".".join(parts[i:])
+        try:
+            tp = resolve_path(cls, head)[0] if head else cls
+        except ConfigError:
+            return None
+        source = getattr(tp, "__expands__", {}).get(rel) if isinstance(tp, type) else None
+        if source is not None:
+            return (f"{head}." if head else ""), source
+    return None
 
 
 def override_value(v: Any) -> str:

@@ -33,6 +33,22 @@ class KVCache:
         return KVCache(rows, self.position)
 
 
+def _float32(layer: nn.Module, x: Tensor) -> Tensor:
+    """``layer(x)`` in float32, also under autocast.
+
+    Under bf16 autocast the predictor's input and output layers, its AdaLN modulations and
+    (by promotion) its residual stream stay float32; only the blocks' attention and MLP run
+    in bf16. A planner ranks candidate plans whose imagined latents differ by much less than
+    the latents themselves: rounding those to bf16 (8 bits) scrambled CEM's elites once its
+    sampling std reaches its floor (on a Reacher model, 71% of the float32 elites kept, 91%
+    with these in float32; ``benchmarks/planning_numerics.py``, which turns this off with
+    ``Predictor.float32_io = False`` to compare)."""
+    if not Predictor.float32_io:
+        return layer(x)
+    with torch.autocast(x.device.type, enabled=False):
+        return layer(x.float())
+
+
 def _modulate(x: Tensor, shift: Tensor, scale: Tensor) -> Tensor:
     """x, shift, scale: (B, T, C) -> (B, T, C). ``1 + scale`` so zero modulation is the identity."""
     return x * (1 + scale) + shift
@@ -82,6 +98,8 @@ class Predictor(nn.Module):
     layer is also one GEMM instead of depth+1 small ones.
     """
 
+    float32_io = True  # see _float32; False only to measure what it buys
+
     def __init__(
         self,
         latent_dim: int,
@@ -120,7 +138,7 @@ class Predictor(nn.Module):
     def modulations(self, cond: Tensor) -> Tensor:
         """cond: (B, T, cond_dim) -> (B, T, (6*depth + 2) * dim), reusable across calls
         (a rollout computes it once per action instead of once per step)."""
-        return self.modulation(cond)
+        return _float32(self.modulation, cond)
 
     def forward_modulated(self, z: Tensor, mods: Tensor, last_only: bool = False) -> Tensor:
         """z: (B, T, D), mods: (B, T, (6*depth+2)*dim) from ``modulations`` -> (B, T, D).
@@ -129,7 +147,7 @@ class Predictor(nn.Module):
         block and the output layer then skip the other tokens (~20% less work per rollout step).
         """
         T = z.shape[1]
-        x, angles = self.input(z), None
+        x, angles = _float32(self.input, z), None
         if self.pos is not None:
             if T > self.max_len:
                 raise ValueError(f"predictor got {T} tokens but max_len is {self.max_len}")
@@ -146,7 +164,7 @@ class Predictor(nn.Module):
     def _head(self, x: Tensor, final_mod: Tensor) -> Tensor:
         """x: (N, T, dim), final_mod: (N, T, 2*dim) -> (N, T, D)."""
         shift, scale = final_mod.chunk(2, dim=-1)
-        return self.output(_modulate(self.final_norm(x), shift, scale))
+        return _float32(self.output, _modulate(self.final_norm(x), shift, scale))
 
     # ---------------------------------------------------------------------- cached rollout
     @property
@@ -168,7 +186,7 @@ class Predictor(nn.Module):
             raise ValueError("only rope predictors cache keys/values; learned positions recompute windows")
         keep = None if self.window is None else self.window - 1
         angles = self.rotary.angles(torch.tensor([cache.position], device=z.device))
-        x = self.input(z[:, None])
+        x = _float32(self.input, z[:, None])
         block_mods = mod[:, None].split(AdaLNBlock.NUM_MOD * self.dim, dim=-1)
         layers = []
         for block, m, past in zip(self.blocks, block_mods, cache.layers, strict=False):

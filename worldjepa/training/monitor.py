@@ -48,6 +48,8 @@ def validate(model, val_batches: list, device) -> dict[str, float]:
     - ``val_motion``: E|z_{t+1} - z_t|² / (2 tr Cov z), the share of the latent's variance that
       changes between frames (~1 for unrelated frames, ~0 when the latent ignores motion);
     - ``val_rollout_loss``: ``rollout_error`` over the window (T - 1 steps from its first frame);
+      ``val_rollout_rel`` is the same over the latent's per-dimension variance, which compares
+      recipes whose latents have different scales (a latent that shrinks predicts "well");
     - ``val_probe_r2``: ``probe_monitor`` on the states, when the windows carry them.
     """
     import torch
@@ -72,7 +74,8 @@ def validate(model, val_batches: list, device) -> dict[str, float]:
     z = torch.cat(zs)
     spread = z.var(0).mean().item()  # per-dimension variance across held-out frames
     out = {"val_pred_loss": pred / n, "val_copy_loss": copy / n, "val_rank": effective_rank(z),
-           "val_motion": copy / n / (2 * spread) if spread > 0 else 0.0, "val_rollout_loss": roll / n}  # fmt: skip
+           "val_motion": copy / n / (2 * spread) if spread > 0 else 0.0, "val_rollout_loss": roll / n,
+           "val_rollout_rel": roll / n / spread if spread > 0 else float("nan")}  # fmt: skip
     if states:
         out["val_probe_r2"] = probe_monitor(z.numpy(), torch.cat(states).numpy(), torch.cat(episodes).numpy())
     return out

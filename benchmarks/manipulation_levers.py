@@ -1,0 +1,97 @@
+"""What makes PushT and Cube plan: one quickstart run per lever, each a cell.
+
+    python benchmarks/manipulation_levers.py [--envs worldjepa/PushT-v0 ...] [--levers base long ...]
+        [--runs runs/levers] [--tabulate-only]
+
+Each lever is a set of ``worldjepa quickstart`` overrides (data, recipe, training length,
+planner), run into ``<runs>/<env>/<lever>``; quickstart resumes each stage, so a killed run
+continues where it stopped, and a finished one is only read. The evaluation is quickstart's:
+offset protocol, 50 held-out episodes, MPC beside random, no-op and the scripted expert. The
+table (MPC success with CI95, the baselines, training minutes from the run's metrics) goes to
+``<runs>/levers.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ENVS = ("worldjepa/PushT-v0", "worldjepa/Cube-v0")
+POLICIES = "eval.policies=[mpc,random,noop,expert]"
+LEVERS: dict[str, list[str]] = {
+    "base": [],  # quickstart's defaults: 300 episodes, 800 steps, lewm
+    "long": ["train.steps=4000"],
+    "long+data": ["collect.episodes=1000", "train.steps=4000"],
+    "long+data+k3": ["collect.episodes=1000", "train.steps=4000", "train.loss.rollout_steps=3"],
+    "long+data+pldm": ["collect.episodes=1000", "train.steps=4000", "train.recipe=pldm"],
+}
+
+
+def run_dir(runs: Path, env_id: str, lever: str) -> Path:
+    return runs / env_id.split("/")[-1].lower() / lever
+
+
+def run(runs: Path, env_id: str, lever: str) -> dict:
+    out = run_dir(runs, env_id, lever)
+    results = out / "model" / "eval" / "results.json"
+    if not results.exists():
+        argv = ["quickstart", f"out_dir={out}", f"collect.env={env_id}", POLICIES, *LEVERS[lever]]
+        print("$ worldjepa", " ".join(argv), flush=True)
+        subprocess.run([sys.executable, "-m", "worldjepa", *argv], check=True)
+    return json.loads(results.read_text())
+
+
+def train_minutes(out: Path) -> float | None:
+    """Training time from the run's log: the steps over the logged steps/s (validation excluded)."""
+    from worldjepa.training.logger import read_metrics
+
+    m = read_metrics(out / "model" / "metrics.csv")
+    steps, rate = m.get("step", []), m.get("steps_per_s", [])
+    pairs = [(s, r) for s, r in zip(steps, rate, strict=False) if r == r and r > 0]
+    if not pairs:
+        return None
+    seconds, prev = 0.0, 0.0
+    for s, r in pairs:
+        seconds, prev = seconds + (s - prev) / r, s
+    return seconds / 60
+
+
+def pct(s: dict) -> str:
+    lo, hi = s["ci95"]
+    return f"{100 * s['success_rate']:.0f}% [{100 * lo:.0f}, {100 * hi:.0f}]"
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--envs", nargs="+", default=list(ENVS))
+    p.add_argument("--levers", nargs="+", default=list(LEVERS), choices=list(LEVERS))
+    p.add_argument("--runs", type=Path, default=Path("runs/levers"))
+    p.add_argument("--tabulate-only", action="store_true")
+    args = p.parse_args()
+    lines = [
+        "| env | lever | overrides | mpc | random | noop | expert | train min |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for env_id in args.envs:
+        for lever in args.levers:
+            out = run_dir(args.runs, env_id, lever)
+            path = out / "model" / "eval" / "results.json"
+            if not args.tabulate_only:
+                run(args.runs, env_id, lever)
+            if not path.exists():
+                continue
+            got = {s["policy"]: s for s in json.loads(path.read_text())["summary"]}
+            minutes = train_minutes(out)
+            lines.append(f"| {env_id.split('/')[-1]} | **{lever}** | `{' '.join(LEVERS[lever]) or '(defaults)'}` | "
+                         + " | ".join(pct(got[k]) if k in got else "–" for k in ("mpc", "random", "noop", "expert"))
+                         + f" | {'–' if minutes is None else f'{minutes:.1f}'} |")  # fmt: skip
+            args.runs.mkdir(parents=True, exist_ok=True)
+            (args.runs / "levers.md").write_text("\n".join(lines) + "\n")
+            print(lines[-1], flush=True)
+
+
+if __name__ == "__main__":
+    main()
