@@ -75,13 +75,17 @@ def main() -> None:
     model = ck.model.eval()
     batch = contexts(ck, args.episodes, args.horizon)
     print(f"{args.checkpoint}: {batch[0].shape[0]} held-out contexts, {args.samples} candidates per std")
-    print(f"{'predictor under bf16':<34}" + "".join(f"{'std ' + str(s):>28}" for s in SIGMAS))
+    print("| predictor under bf16 | " + " | ".join(f"std {s}: err/spread, elites" for s in SIGMAS) + " |")
+    print("|---|" + "---|" * len(SIGMAS))
     for io in (False, True):
         Predictor.float32_io = io
         cells = [agreement(model, *batch, s, args.samples) for s in SIGMAS]
         name = "float32 input/output/modulations" if io else "all bf16"
-        print(f"{name:<34}" + "".join(f"{'err/spread ' + format(c['err_over_spread'], '.3f') + ' elites ' + format(c['elites'], '.2f'):>28}"
-                                      for c in cells))  # fmt: skip
+        print(
+            f"| {name} | "
+            + " | ".join(f"{c['err_over_spread']:.3f}, {c['elites']:.2f}" for c in cells)
+            + " |"
+        )
     Predictor.float32_io = True
 
 

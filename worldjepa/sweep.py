@@ -142,8 +142,8 @@ def run_sweep(command: str, overrides: list[str], print_configs: bool = False) -
         )
     log.info("sweep: %d job(s) of worldjepa %s -> %s", len(combos), command, sweep_dir)
 
-    def job(cfg) -> None:
-        _run_job(command, cfg)
+    def job(node) -> None:  # Hydra's node is not expanded (recipe=...): run the config composed above
+        _run_job(command, configs)
 
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
@@ -179,23 +179,24 @@ def run_sweep(command: str, overrides: list[str], print_configs: bool = False) -
     return report(sweep_dir)
 
 
-def _run_job(command: str, node) -> None:
+def _run_job(command: str, configs: list) -> None:
+    """Run job ``hc.job.num``: the config ``run_sweep`` composed for that combination (Hydra
+    numbers the jobs in the order ``expand`` lists them), into the directory Hydra made."""
     import importlib
 
     from hydra.core.hydra_config import HydraConfig
-    from omegaconf import OmegaConf
 
     from worldjepa.commands import COMMANDS
-    from worldjepa.config.composer import config_class
-    from worldjepa.config.schema import build
 
     hc = HydraConfig.get()
     out = Path(hc.runtime.output_dir)
     record: dict[str, Any] = {"num": hc.job.num, "overrides": list(hc.overrides.task), "status": "ok"}
     t0 = time.perf_counter()
     try:
-        node[OUT_KEYS[command]] = str(out)
-        cfg = build(config_class(command), OmegaConf.to_container(node, resolve=True))
+        cfg = configs[hc.job.num]
+        planned = Path(getattr(cfg, OUT_KEYS[command])).resolve()
+        if planned != out.resolve():
+            raise ConfigError(f"job {hc.job.num} was composed for {planned}, but Hydra runs it in {out}")
         module = importlib.import_module(f"worldjepa.commands.{COMMANDS[command].module}")
         result = module.main(cfg)
         summarise = SUMMARIES.get(command)

@@ -31,7 +31,7 @@ def test_vcreg_is_zero_for_spread_decorrelated_latents_and_positive_for_collapse
     collapsed = VCReg()(torch.zeros(64, 3, 8) + torch.randn(1, 1, 8, generator=g))
     assert collapsed["var"] > 0.95 and collapsed["var_t"] > 0.95
     redundant = torch.randn(4096, 3, 1, generator=g).expand(4096, 3, 8)  # every dim the same
-    assert VCReg()(redundant)["cov"] > 5  # 56 off-diagonal entries of ~1, over D = 8
+    assert VCReg()(redundant)["cov"] > 0.9  # every one of the 56 off-diagonal entries ~1
 
 
 def test_vcreg_gradients_spread_a_collapsed_latent():
@@ -200,3 +200,42 @@ def test_an_env_preset_applies_with_its_recipe_and_the_user_keys_win(pusht_prese
     assert (cfg.train.steps, cfg.eval.horizon) == (7, 11)
     assert (cfg.train.loss.regulariser, cfg.train.loss.smooth_weight) == ("ema", 0.0)  # ema whole, not mixed
     assert composed(["collect.env=worldjepa/Reacher-v0"]).train.steps == composed([]).train.steps
+
+
+def test_a_checkpoint_saved_before_the_recipe_options_resumes(run, tmp_path):
+    """Keys added since a checkpoint was saved count as their defaults, not as a changed recipe."""
+    import shutil
+
+    import yaml
+
+    from worldjepa.manifest import write_manifest
+    from worldjepa.run_dir import last_checkpoint
+
+    _, data, out, _, train = run
+    old = tmp_path / "old"
+    shutil.copytree(out, old, symlinks=True)
+    ckpt = last_checkpoint(old)
+    cfg = yaml.safe_load((ckpt / "config.yaml").read_text())
+    cfg.pop("recipe")
+    for key in ("var_weight", "var_t_weight", "cov_weight", "ema_momentum", "smooth_weight", "rollout_steps",
+                "rollout_weights"):  # fmt: skip
+        cfg["loss"].pop(key)
+    (ckpt / "config.yaml").write_text(yaml.safe_dump(cfg))
+    write_manifest(ckpt)
+    steps = int(ckpt.name)
+    argv = [a for a in train if not a.startswith("out=")]
+    assert main([*argv, f"out={old}", f"steps={steps + 2}", "--resume"]) == 0
+    assert int(last_checkpoint(old).name) == steps + 2
+
+
+def test_a_recipe_named_in_a_python_built_config_is_applied():
+    from worldjepa.training.config import TrainConfig
+    from worldjepa.training.recipes import ensure_applied
+
+    cfg = TrainConfig(recipe="pldm")
+    assert ensure_applied(cfg) and (cfg.loss.regulariser, cfg.loss.smooth_weight, cfg.model.idm_hidden) == (
+        "vcreg", 0.2, 256)  # fmt: skip
+    composed_cfg = composed(["train.recipe=pldm", "train.loss.smooth_weight=0.0"]).train
+    assert (
+        ensure_applied(composed_cfg) == {} and composed_cfg.loss.smooth_weight == 0.0
+    )  # the user's choice stays

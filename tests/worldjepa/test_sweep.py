@@ -37,3 +37,18 @@ def test_a_bad_value_anywhere_in_a_sweep_stops_it_before_the_first_job(run, tmp_
     err = capsys.readouterr().err
     assert "steps=0: must be >= 1" in err and len(err.strip().splitlines()) == 1
     assert not sweep.exists()
+
+
+def test_a_recipe_sweep_trains_each_recipe(run, tmp_path, capsys):
+    """Each job runs its recipe's objective (a recipe expands into other keys: the jobs must
+    run what was composed, not Hydra's unexpanded node)."""
+    import csv
+
+    _, data, *_ = run
+    sweep = tmp_path / "recipes"
+    args = ["train", "-m", f"data.path={data}", f"out={sweep}", "steps=2", "recipe=lewm,pldm", "data.batch_size=8",
+            "log_every=1", "val_every=2", "loss.num_proj=16", *TINY_MODEL]  # fmt: skip
+    assert main(args) == 0
+    for job, term in (("recipe-lewm", "sigreg_loss"), ("recipe-pldm", "var_loss")):
+        with open(sweep / job / "metrics.csv", newline="") as f:
+            assert term in next(csv.DictReader(f)), job

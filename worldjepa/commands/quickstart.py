@@ -66,6 +66,7 @@ def main(cfg: QuickstartConfig) -> dict:
         from worldjepa.training.recipes import apply_where_default, as_overrides
 
         applied = apply_where_default(train_cfg)
+        train_cfg.recipe = "randomized"  # what the run's config records
         if applied:
             log.info("factors=%s vary across episodes: training with %s (benchmarks/randomized_recipe.py)",
                      collect_cfg.factors, as_overrides(applied))  # fmt: skip

@@ -116,8 +116,28 @@ def _expander(cls: type, key: str) -> tuple[str, str] | None:
 
 
 def override_value(v: Any) -> str:
-    """A Python value as an override's value: lists bracketed, the rest as written."""
-    return "[" + ",".join(map(str, v)) + "]" if isinstance(v, list | tuple) else str(v)
+    """A Python value as an override's value, as bare as Hydra reads it back: plain words and
+    paths unquoted (``sigreg_episode``), lists bracketed, the rest as ``hydra_value`` writes it."""
+    if isinstance(v, str) and re.fullmatch(r"[A-Za-z_][\w.\-/]*", v) and v not in ("null", "true", "false"):
+        return v
+    if isinstance(v, list | tuple):
+        return "[" + ",".join(override_value(x) for x in v) + "]"
+    return hydra_value(v)
+
+
+def hydra_value(value) -> str:
+    """A plain value written as a Hydra override value (strings quoted)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(hydra_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k}:{hydra_value(v)}" for k, v in value.items()) + "}"
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def _is_mapping(tp: Any) -> bool:

@@ -25,18 +25,22 @@ class EMATarget(nn.Module):
     def __init__(self, model: nn.Module, momentum: float):
         super().__init__()
         self.momentum = momentum
-        self.model = copy.deepcopy(model)
+        # encode() needs only what is followed: the rest (predictor, action encoder, IDM head)
+        # is left out of the copy, its memory and the checkpoint
+        skip = {name: m for name, m in model.named_children() if name not in FOLLOWED}
+        memo = {id(m): nn.Identity() for m in skip.values()}
+        self.model = copy.deepcopy(model, memo)
         self.model.requires_grad_(False)
 
     def forward(self, pixels: Tensor) -> Tensor:
         with torch.no_grad():
-            return self.model.encode(pixels).detach()
+            return self.model.encode(pixels)
 
     @torch.no_grad()
     def update(self, online: nn.Module) -> None:
         for name in FOLLOWED:
             mine, theirs = getattr(self.model, name), getattr(online, name)
-            for p, q in zip(mine.parameters(), theirs.parameters(), strict=True):
-                p.lerp_(q.detach(), 1 - self.momentum)
+            torch._foreach_lerp_(list(mine.parameters()), [q.detach() for q in theirs.parameters()],
+                                 1 - self.momentum)  # fmt: skip
             for b, c in zip(mine.buffers(), theirs.buffers(), strict=True):  # norm statistics
                 b.copy_(c)

@@ -134,6 +134,8 @@ def objective(
     makes the latent keep what the actions move (a JEPA may otherwise drop a small agent).
     """
     entry = REGULARISERS.get(cfg.regulariser)
+    if entry.target is not None and target is None:  # online targets would train the `none` control
+        raise ValueError(f"loss.regulariser={cfg.regulariser} needs its target module (TrainStep builds it)")
     if regulariser is None:
         regulariser = build_regulariser(cfg)
     pixels, actions = batch["pixels"], batch["action"]
@@ -175,11 +177,11 @@ def rollout_weights(cfg: LossConfig) -> list[float]:
 
 
 def rollout_loss(model, z: Tensor, z_tgt: Tensor, actions: Tensor, weights: list[float]) -> Tensor:
-    """z, z_tgt: (B, T, D), actions: (B, T, fs*A) raw -> scalar sum_h weights[h] x MSE at step h.
+    """z, z_tgt: (B, T, D), actions: (B, T, fs*A) raw -> scalar sum_h weights[h-1] x MSE at step h.
 
     The model rolls out k = len(weights) blocks on its own predictions from the window's first
-    T - k frames (as planning does from its history), and step h is compared with target frame
-    T - k + h. Gradients flow through the whole rollout."""
+    T - k frames (as planning does from its history), and step h = 1..k is compared with target frame
+    T - k + h - 1 (0-based). Gradients flow through the whole rollout."""
     k = len(weights)
     c = z.shape[1] - k  # context frames
     ctx_actions = actions[:, : c - 1] if c > 1 else None

@@ -2,8 +2,12 @@
 its latents (the prediction loss plays the invariance part).
 
     var   = mean_{t,d} relu(1 - std_b(z[:, t, d]))      each dimension spread over the batch
-    var_t = mean_{b,d} relu(1 - std_t(z[b, :, d]))      ... and over a window's frames
-    cov   = mean_t sum_{i != j} Cov_b(z[:, t])_ij² / D         (VICReg's and PLDM's scale)
+    var_t = mean_{b,d} relu(1 - std_t(zc[b, :, d]))     ... and over a window's frames
+    cov   = mean_t mean_{i != j} Cov_b(z[:, t])_ij²     every pair of dimensions decorrelated
+
+with zc = z centred over the batch. The covariance term is averaged over the D(D-1) pairs, as
+stable-worldmodel's PLDM computes it, whose weights (18, 0.7, 12) ``LossConfig`` takes
+(VICReg's own sums the pairs over D: D - 1 times stronger, 127x at D = 128).
 
 ``var_t`` is what keeps a latent moving within an episode: the batch terms alone are satisfied
 by content that only varies across episodes. Statistics are over this rank's batch (under DDP
@@ -23,12 +27,13 @@ def std_hinge(x: Tensor, dim: int, eps: float = 1e-4) -> Tensor:
 
 
 def off_diagonal_cov(z: Tensor) -> Tensor:
-    """z: (B, T, D) -> scalar: squared off-diagonal covariance across B, per frame, averaged."""
+    """z: (B, T, D) -> scalar: the mean squared off-diagonal covariance across B, per frame,
+    averaged over frames."""
     B, _, D = z.shape
     zc = z - z.mean(0, keepdim=True)
     cov = torch.einsum("bti,btj->tij", zc, zc) / max(B - 1, 1)  # (T, D, D)
     off = cov.pow(2).sum((-1, -2)) - torch.diagonal(cov, dim1=-2, dim2=-1).pow(2).sum(-1)
-    return (off / D).mean()
+    return (off / max(D * (D - 1), 1)).mean()
 
 
 class VCReg(nn.Module):
@@ -39,5 +44,5 @@ class VCReg(nn.Module):
         z = z.float()
         terms = {"var": std_hinge(z, dim=0), "cov": off_diagonal_cov(z)}
         if z.shape[1] > 1:
-            terms["var_t"] = std_hinge(z, dim=1)
+            terms["var_t"] = std_hinge(z - z.mean(0, keepdim=True), dim=1)
         return terms

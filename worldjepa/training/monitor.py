@@ -150,7 +150,7 @@ class CollapseCheck:
             log.warning(
                 "step %d: the latent has stopped tracking what the actions move (%s). It encodes what "
                 "is constant within an episode; planning will fail. With factors that vary across "
-                "episodes, train with %s",
+                "episodes, train with recipe=randomized (%s)",
                 step, "; ".join(reasons), as_overrides(),
             )  # fmt: skip
         self.warned = bool(reasons)

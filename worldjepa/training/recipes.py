@@ -2,20 +2,22 @@
 the composer writes before the command's own (so a key the user sets wins):
 
     lewm        LeWorldModel: prediction + SIGReg, end to end (the defaults)
-    pldm        PLDM: VCReg (variance, temporal variance, covariance) + temporal smoothness +
-                inverse dynamics, at stable-worldmodel's PLDM weights
+    pldm        PLDM: VCReg (variance, temporal variance, covariance, at stable-worldmodel's
+                PLDM weights) + temporal smoothness 0.2 + our inverse-dynamics head (1.0;
+                stable-worldmodel's PLDM config leaves it off)
     ema         an EMA target encoder under stop-gradient (BYOL / I-JEPA), no regulariser
     none        no anti-collapse term: the control whose latent collapses
     randomized  ``RANDOMIZED`` below, for data whose factors vary across episodes
 
-The recipe for data whose factors vary across episodes, written once.
+A TrainConfig built in Python with ``recipe=<name>`` gets the recipe where its keys still hold
+their defaults (``ensure_applied``, called by ``train``), unless the recipe's first key was set.
 
-Measured on TwoRoom with randomized factors (``benchmarks/randomized_recipe.py``): the plain
-recipe collapses onto what is constant within an episode; batches of whole episodes with the
-episode-centred SIGReg keep the agent in the latent, colour augmentations drawn per episode
-make planning indifferent to OOD colours and light, and the inverse-dynamics term lifts
-in-distribution planning (offset 90% -> 100%). The collapse warning names these
-overrides, and ``worldjepa quickstart collect.factors=train`` applies them.
+``RANDOMIZED``, measured on TwoRoom with randomized factors (``benchmarks/randomized_recipe.py``):
+the plain recipe collapses onto what is constant within an episode; batches of whole episodes
+with the episode-centred SIGReg keep the agent in the latent, colour augmentations drawn per
+episode make planning indifferent to OOD colours and light, and the inverse-dynamics term
+lifts in-distribution planning (offset 90% -> 100%). The collapse warning names it, and
+``worldjepa quickstart collect.factors=train`` applies it.
 """
 
 from __future__ import annotations
@@ -43,6 +45,26 @@ RECIPES.register("pldm")({"loss.regulariser": "vcreg", "loss.smooth_weight": 0.2
 RECIPES.register("ema")({"loss.regulariser": "ema"})
 RECIPES.register("none")({"loss.regulariser": "none"})
 RECIPES.register("randomized")(RANDOMIZED)
+
+
+def ensure_applied(cfg) -> dict[str, object]:
+    """A TrainConfig whose ``recipe`` was never expanded (built in Python, not composed): its
+    recipe's keys that hold their defaults are set, when the recipe's first key still holds its
+    default too (otherwise the recipe was applied, or deliberately overridden). -> the keys set."""
+    entry = RECIPES.get(cfg.recipe)
+    if not entry:
+        return {}
+    first = next(iter(entry))
+    *path, name = first.split(".")
+    node = cfg
+    for part in path:
+        node = getattr(node, part)
+    if getattr(node, name) != _default_of(type(node), name):
+        return {}
+    applied = apply_where_default(cfg, entry)
+    if applied:
+        log.info("recipe=%s: training with %s", cfg.recipe, as_overrides(applied))
+    return applied
 
 
 def as_overrides(recipe: dict[str, object] = RANDOMIZED) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from worldjepa.config.composer import hydra_value
 from worldjepa.errors import CheckpointError
 from worldjepa.training.config import TrainConfig
 
@@ -23,21 +24,6 @@ def recipe(resolved: dict) -> dict:
     out = {k: v for k, v in resolved.items() if k not in RUNTIME_KEYS}
     out["data"] = {k: v for k, v in (resolved.get("data") or {}).items() if k not in RUNTIME_DATA_KEYS}
     return out
-
-
-def hydra_value(value) -> str:
-    """A plain value written as a Hydra override value (strings quoted)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(hydra_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{k}:{hydra_value(v)}" for k, v in value.items()) + "}"
-    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def checkpoint_overrides(saved_cfg: dict, preprocess: dict) -> list[str]:
@@ -62,6 +48,18 @@ def as_overrides(tree: dict, prefix: str = "") -> list[str]:
             out += as_overrides(value, f"{prefix}{key}.")
         else:
             out.append(f"{prefix}{key}={hydra_value(value)}")
+    return out
+
+
+def with_defaults(saved: dict, defaults: dict) -> dict:
+    """A saved config with the keys added since it was saved set to their defaults: a
+    checkpoint from before a new option trained without it, i.e. at its default."""
+    out = dict(saved)
+    for key, value in defaults.items():
+        if key not in out:
+            out[key] = value
+        elif isinstance(value, dict) and isinstance(out[key], dict) and key != "encoder_kwargs":
+            out[key] = with_defaults(out[key], value)
     return out
 
 

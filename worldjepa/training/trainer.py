@@ -109,8 +109,10 @@ def train(cfg: TrainConfig) -> Path:
     from worldjepa.config.fields import expect
     from worldjepa.devices import resolve_device
     from worldjepa.training import distributed
+    from worldjepa.training.recipes import ensure_applied
 
     expect(cfg, TrainConfig, "train")
+    ensure_applied(cfg)  # TrainConfig(recipe="pldm") built in Python, not composed
     validate_config(cfg)  # also when the caller edited the dataclass after building it
     device = resolve_device(cfg.device)
     if cfg.nproc > 1 and distributed.launched_ranks() == 1:
@@ -138,7 +140,7 @@ def _train(cfg: TrainConfig, device, world) -> Path:
     from worldjepa.run_dir import LEGACY, last_checkpoint
     from worldjepa.training import distributed, rng
     from worldjepa.training.augment import augmenter
-    from worldjepa.training.resume import first_difference, recipe, resumed_split
+    from worldjepa.training.resume import first_difference, recipe, resumed_split, with_defaults
 
     _check_batches(cfg)
     out = writable_dir(cfg.out, "out")
@@ -196,6 +198,9 @@ def _train(cfg: TrainConfig, device, world) -> Path:
         # the statistics the model was normalised with, not the (maybe grown) dataset's
         preprocess.update({k: saved_pre[k] for k in ("action_stats", "proprio_stats") if k in saved_pre})
         saved_cfg.setdefault("global_batch_size", saved_cfg.get("data", {}).get("batch_size"))
+        saved_cfg = with_defaults(
+            saved_cfg, dataclasses.asdict(TrainConfig())
+        )  # keys added since it was saved
         differs = first_difference(recipe(saved_cfg), recipe(resolved))
         if differs:
             raise CheckpointError(
@@ -405,7 +410,8 @@ def _warn_if_factors_vary(cfg: TrainConfig, ds) -> None:
     if split != "default" and not REGULARISERS.get(cfg.loss.regulariser).per_episode:
         log.warning(
             "%s was recorded with factors=%s, which vary across episodes: loss.regulariser=%s tends to "
-            "collapse onto them (the collapse check will say); the recipe that survives them is %s",
+            "collapse onto them (the collapse check will say); the recipe that survives them is "
+            "recipe=randomized (%s)",
             cfg.data.path, split, cfg.loss.regulariser, as_overrides(),
         )  # fmt: skip
 

@@ -1,6 +1,6 @@
-"""What makes PushT and Cube plan: one quickstart run per lever, each a cell.
+"""What makes an env plan (PushT, Cube, Reacher): one quickstart run per lever, each a cell.
 
-    python benchmarks/manipulation_levers.py [--envs worldjepa/PushT-v0 ...] [--levers base long ...]
+    python benchmarks/env_levers.py [--envs worldjepa/PushT-v0 ...] [--levers base long ...]
         [--runs runs/levers] [--tabulate-only]
 
 Each lever is a set of ``worldjepa quickstart`` overrides (data, recipe, training length,
