@@ -4,7 +4,9 @@
         [--runs runs/levers] [--tabulate-only]
 
 Each lever is a set of ``worldjepa quickstart`` overrides (data, recipe, training length,
-planner), run into ``<runs>/<env>/<lever>``; quickstart resumes each stage, so a killed run
+planner) on top of the env's preset (``worldjepa.commands.env_presets``; ``base`` is the preset
+alone, and a lever that names its recipe does not depend on the preset's), run into
+``<runs>/<env>/<lever>``; quickstart resumes each stage, so a killed run
 continues where it stopped, and a finished one is only read. The evaluation is quickstart's:
 offset protocol, 50 held-out episodes, MPC beside random, no-op and the scripted expert. The
 table (MPC success with CI95, the baselines, training minutes from the run's metrics) goes to
@@ -19,13 +21,22 @@ import subprocess
 import sys
 from pathlib import Path
 
-ENVS = ("worldjepa/PushT-v0", "worldjepa/Cube-v0")
+ENVS = ("worldjepa/PushT-v0", "worldjepa/Cube-v0", "worldjepa/Reacher-v0")
 POLICIES = "eval.policies=[mpc,random,noop,expert]"
 LEVERS: dict[str, list[str]] = {
-    "base": [],  # quickstart's defaults: 300 episodes, 800 steps, lewm
-    "long": ["train.steps=4000"],
-    "long+data": ["collect.episodes=1000", "train.steps=4000"],
-    "long+data+k3": ["collect.episodes=1000", "train.steps=4000", "train.loss.rollout_steps=3"],
+    "base": [],  # quickstart's defaults (and the env's preset): 300 episodes, 800 steps, lewm
+    "lewm": ["train.recipe=lewm"],  # the defaults without the env's preset recipe
+    "ema": ["train.recipe=ema"],
+    "long+ema": ["train.steps=4000", "train.recipe=ema"],
+    "long+data+ema": ["collect.episodes=1000", "train.steps=4000", "train.recipe=ema"],
+    "long": ["train.steps=4000", "train.recipe=lewm"],
+    "long+data": ["collect.episodes=1000", "train.steps=4000", "train.recipe=lewm"],
+    "long+data+k3": [
+        "collect.episodes=1000",
+        "train.steps=4000",
+        "train.recipe=lewm",
+        "train.loss.rollout_steps=3",
+    ],
     "long+data+pldm": ["collect.episodes=1000", "train.steps=4000", "train.recipe=pldm"],
 }
 
@@ -77,20 +88,28 @@ def main() -> None:
     ]
     for env_id in args.envs:
         for lever in args.levers:
-            out = run_dir(args.runs, env_id, lever)
-            path = out / "model" / "eval" / "results.json"
             if not args.tabulate_only:
                 run(args.runs, env_id, lever)
+            write_table(args.runs, lines)
+
+
+def write_table(runs: Path, header: list[str]) -> None:
+    """Every lever cell finished so far, of every env, into ``<runs>/levers.md``."""
+    runs.mkdir(parents=True, exist_ok=True)
+    lines = list(header)
+    for env_dir in sorted(p for p in runs.iterdir() if p.is_dir()):
+        for lever, overrides in LEVERS.items():
+            out = env_dir / lever
+            path = out / "model" / "eval" / "results.json"
             if not path.exists():
                 continue
             got = {s["policy"]: s for s in json.loads(path.read_text())["summary"]}
             minutes = train_minutes(out)
-            lines.append(f"| {env_id.split('/')[-1]} | **{lever}** | `{' '.join(LEVERS[lever]) or '(defaults)'}` | "
-                         + " | ".join(pct(got[k]) if k in got else "–" for k in ("mpc", "random", "noop", "expert"))
-                         + f" | {'–' if minutes is None else f'{minutes:.1f}'} |")  # fmt: skip
-            args.runs.mkdir(parents=True, exist_ok=True)
-            (args.runs / "levers.md").write_text("\n".join(lines) + "\n")
-            print(lines[-1], flush=True)
+            cells = " | ".join(pct(got[k]) if k in got else "–" for k in ("mpc", "random", "noop", "expert"))
+            lines.append(f"| {env_dir.name} | **{lever}** | `{' '.join(overrides) or '(the preset)'}` | {cells} | "
+                         f"{'–' if minutes is None else f'{minutes:.1f}'} |")  # fmt: skip
+    (runs / "levers.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines), flush=True)
 
 
 if __name__ == "__main__":

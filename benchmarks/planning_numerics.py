@@ -12,6 +12,8 @@ and under bf16 autocast, with the predictor's float32 input/output/modulations (
   costs; above ~0.2 bf16 starts to reorder the candidates;
 - ``elites``: the share of float32's 16 cheapest candidates that bf16 also ranks among its 16.
 
+It also times the bf16 rollout of all candidates with and without the float32 layers, and in
+float32, interleaved over ``--repeats`` rounds (best of each): the price of the fix, as a ratio.
 Success rates in both precisions come from ``benchmarks/recipe_suite.py`` (``--amp none bf16``).
 """
 
@@ -60,12 +62,40 @@ def agreement(model, z_ctx, a_ctx, z_goal, plan, sigma: float, samples: int, see
             "elites": float(np.mean(kept))}  # fmt: skip
 
 
+def rollout_seconds(model, z_ctx, a_ctx, plan, samples: int, amp: bool) -> float:
+    import time
+
+    acts = plan[:, None].expand(-1, samples, -1, -1).contiguous()
+    start = time.perf_counter()
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=amp):
+        model.rollout(z_ctx, acts, a_ctx)
+    return time.perf_counter() - start
+
+
+def timings(model, z_ctx, a_ctx, plan, samples: int, repeats: int) -> dict[str, float]:
+    """-> best seconds per rollout of every candidate: bf16 with / without the float32 layers, float32."""
+    from worldjepa.models.predictor import Predictor
+
+    best = {"bf16, float32 layers": float("inf"), "all bf16": float("inf"), "float32": float("inf")}
+    for _ in range(repeats):
+        for name, io, amp in (
+            ("bf16, float32 layers", True, True),
+            ("all bf16", False, True),
+            ("float32", True, False),
+        ):
+            Predictor.float32_io = io
+            best[name] = min(best[name], rollout_seconds(model, z_ctx, a_ctx, plan, samples, amp))
+    Predictor.float32_io = True
+    return best
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("checkpoint")
     p.add_argument("--episodes", type=int, default=8)
     p.add_argument("--samples", type=int, default=256)
     p.add_argument("--horizon", type=int, default=8)
+    p.add_argument("--repeats", type=int, default=5, help="timing rounds (0: no timing)")
     args = p.parse_args()
     import worldjepa
     from worldjepa.models.predictor import Predictor
@@ -87,6 +117,13 @@ def main() -> None:
             + " |"
         )
     Predictor.float32_io = True
+    if args.repeats:
+        z_ctx, a_ctx, _, plan = batch
+        t = timings(model, z_ctx, a_ctx, plan, args.samples, args.repeats)
+        ref = t["bf16, float32 layers"]
+        print(f"\nrollout of every candidate, 1 thread, best of {args.repeats} (ratio to the default):")
+        for name, sec in t.items():
+            print(f"  {name:<22} {sec:.3f} s  {sec / ref:.2f}x")
 
 
 if __name__ == "__main__":

@@ -10,3 +10,7 @@ from __future__ import annotations
 from worldjepa.registry import Registry
 
 ENV_PRESETS: Registry[dict[str, object]] = Registry("env preset")
+
+# Reacher: the EMA target plans 98% [89, 100] of the 50 held-out offset tasks in float32 and 96%
+# in bf16, against LeWM's 68% / 74% on the same data and budget (benchmarks/recipe_suite.py)
+ENV_PRESETS.register("worldjepa/Reacher-v0")({"train.recipe": "ema"})
