@@ -29,6 +29,7 @@ LEVERS: dict[str, list[str]] = {
     "ema": ["train.recipe=ema"],
     "long+ema": ["train.steps=4000", "train.recipe=ema"],
     "long+data+ema": ["collect.episodes=1000", "train.steps=4000", "train.recipe=ema"],
+    "k3": ["train.recipe=lewm", "train.loss.rollout_steps=3"],
     "long": ["train.steps=4000", "train.recipe=lewm"],
     "long+data": ["collect.episodes=1000", "train.steps=4000", "train.recipe=lewm"],
     "long+data+k3": [

@@ -52,11 +52,19 @@ def variant_overrides(variant: str) -> list[str]:
     return [f"recipe={recipe}", *([f"loss.rollout_steps={int(k)}"] if k else [])]
 
 
+def run_name(variant: str, steps: int) -> str:
+    return variant + ("" if steps == STEPS else f"-{steps}steps")
+
+
+def run_dir(runs: Path, env_id: str, variant: str, steps: int) -> Path:
+    return env_dir(runs, env_id) / run_name(variant, steps)
+
+
 def trained(root: Path, data: Path, variant: str, steps: int) -> tuple[Path, float]:
     """-> (the run dir, its training minutes, summed over resumed segments)."""
     from worldjepa.run_dir import saved_steps
 
-    run = root / (variant + ("" if steps == STEPS else f"-{steps}steps"))
+    run = root / run_name(variant, steps)
     clock = run / "train_minutes.json"
     minutes = json.loads(clock.read_text())["minutes"] if clock.exists() else 0.0
     saved = saved_steps(run) if run.exists() else []
@@ -140,7 +148,8 @@ def plot(results: dict, amps: list[str], path: Path) -> Path:
 
     plt = pyplot()
     envs = list(results)
-    variants = list(dict.fromkeys(v for env in results.values() for v in env))
+    found = list(dict.fromkeys(v for env in results.values() for v in env))
+    variants = [v for v in RECIPES if v in found] + [v for v in found if v not in RECIPES]
     fig, ax = plt.subplots(figsize=(max(6, 1.9 * len(envs)), 3.6))
     width = 0.8 / max(1, len(variants))
     for k, variant in enumerate(variants):
@@ -158,8 +167,10 @@ def plot(results: dict, amps: list[str], path: Path) -> Path:
                         label=b if i == 0 else None)  # fmt: skip
     ax.set_xticks(np.arange(len(envs)), [e.split("/")[-1] for e in envs])
     ax.set_ylabel("MPC success % (offset, CI95)")
-    ax.set_ylim(0, 100)
-    ax.legend(fontsize=7, ncol=3, frameon=False)
+    ax.set_ylim(0, 105)
+    ax.legend(
+        fontsize=7, ncol=len(variants) + 2, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.1)
+    )
     ax.set_title(f"recipes on the same data and budget ({AMP_NAMES[amps[0]]} planning)", fontsize=9)
     fig.tight_layout()
     return save_figure(fig, path)
@@ -179,6 +190,9 @@ def main() -> None:
     args = p.parse_args()
     results_path = args.runs / "recipe_suite.json"
     results = json.loads(results_path.read_text()) if results_path.exists() else {}
+    for env_id, env in results.items():  # a cell whose run was deleted is to be run again, not reported
+        for variant in [v for v in env if not run_dir(args.runs, env_id, v, args.steps).exists()]:
+            del env[variant]
     args.runs.mkdir(parents=True, exist_ok=True)
     args.docs.mkdir(parents=True, exist_ok=True)
     if not args.tabulate_only:
