@@ -11,9 +11,9 @@ from toy_world import tiny_model, train, windows
 from worldjepa.cli import main
 from worldjepa.losses import LossConfig
 from worldjepa.losses.ema import EMATarget
+from worldjepa.losses.objectives import rollout_error
 from worldjepa.losses.vcreg import VCReg
 from worldjepa.metrics import effective_rank
-from worldjepa.training.monitor import rollout_error
 
 
 def held_out_latents(model, seed: int = 999):

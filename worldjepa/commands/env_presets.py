@@ -11,6 +11,7 @@ from worldjepa.registry import Registry
 
 ENV_PRESETS: Registry[dict[str, object]] = Registry("env preset")
 
-# Reacher: the EMA target plans 98% [89, 100] of the 50 held-out offset tasks in float32 and 96%
-# in bf16, against LeWM's 68% / 74% on the same data and budget (benchmarks/recipe_suite.py)
+# Reacher: the EMA target plans 98% [90, 100] of the 50 held-out offset tasks in float32 and 96%
+# in bf16, against LeWM's 68% / 74% on the same data and budget (benchmarks/recipe_suite.py);
+# this quickstart plans 96% [87, 99] (benchmarks/env_levers.py --envs worldjepa/Reacher-v0 --levers base)
 ENV_PRESETS.register("worldjepa/Reacher-v0")({"train.recipe": "ema"})

@@ -176,17 +176,27 @@ def rollout_weights(cfg: LossConfig) -> list[float]:
     return list(cfg.rollout_weights) or [1.0 / k] * k
 
 
-def rollout_loss(model, z: Tensor, z_tgt: Tensor, actions: Tensor, weights: list[float]) -> Tensor:
-    """z, z_tgt: (B, T, D), actions: (B, T, fs*A) raw -> scalar sum_h weights[h-1] x MSE at step h.
+def rollout_error(
+    model, z: Tensor, actions: Tensor, context: int = 1, target: Tensor | None = None
+) -> Tensor:
+    """z: (B, T, D) encoded frames, actions: (B, T, fs*A) raw -> (T - context,) the MSE of the
+    model's own open-loop rollout from the first ``context`` frames at each step ahead (what
+    planning relies on, and teacher forcing does not measure), against ``target`` (B, T, D)
+    (default: z). Gradients flow through the whole rollout."""
+    target = z if target is None else target
+    ctx = actions[:, : context - 1] if context > 1 else None
+    k = z.shape[1] - context
+    pred = model.rollout(z[:, :context], actions[:, None, context - 1 : context - 1 + k], ctx)[
+        :, 0
+    ]  # (B, k, D)
+    return (pred.float() - target[:, context:].float()).pow(2).mean(dim=(0, 2))
 
-    The model rolls out k = len(weights) blocks on its own predictions from the window's first
-    T - k frames (as planning does from its history), and step h = 1..k is compared with target frame
-    T - k + h - 1 (0-based). Gradients flow through the whole rollout."""
-    k = len(weights)
-    c = z.shape[1] - k  # context frames
-    ctx_actions = actions[:, : c - 1] if c > 1 else None
-    pred = model.rollout(z[:, :c], actions[:, None, c - 1 : c - 1 + k], ctx_actions)[:, 0]  # (B, k, D)
-    per_step = (pred.float() - z_tgt[:, c:].float()).pow(2).mean(dim=(0, 2))  # (k,)
+
+def rollout_loss(model, z: Tensor, z_tgt: Tensor, actions: Tensor, weights: list[float]) -> Tensor:
+    """z, z_tgt: (B, T, D), actions: (B, T, fs*A) raw -> scalar sum_h weights[h-1] x MSE at step h:
+    ``rollout_error`` of k = len(weights) steps from the window's first T - k frames (as
+    planning rolls out from its history)."""
+    per_step = rollout_error(model, z, actions, context=z.shape[1] - len(weights), target=z_tgt)  # (k,)
     return (per_step * per_step.new_tensor(weights)).sum()
 
 

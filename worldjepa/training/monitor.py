@@ -54,6 +54,7 @@ def validate(model, val_batches: list, device) -> dict[str, float]:
     """
     import torch
 
+    from worldjepa.losses.objectives import rollout_error
     from worldjepa.metrics import effective_rank
 
     model.eval()
@@ -79,16 +80,6 @@ def validate(model, val_batches: list, device) -> dict[str, float]:
     if states:
         out["val_probe_r2"] = probe_monitor(z.numpy(), torch.cat(states).numpy(), torch.cat(episodes).numpy())
     return out
-
-
-def rollout_error(model, z, actions, context: int = 1):
-    """z: (B, T, D) encoded frames, actions: (B, T, fs*A) raw -> (T - context,) the MSE of the
-    model's own open-loop rollout from the first ``context`` frames at each step ahead: what
-    planning relies on, and what teacher-forced prediction does not measure."""
-    ctx = actions[:, : context - 1] if context > 1 else None
-    k = z.shape[1] - context
-    pred = model.rollout(z[:, :context], actions[:, None, context - 1 : context - 1 + k], ctx)[:, 0]
-    return (pred.float() - z[:, context:].float()).pow(2).mean(dim=(0, 2))
 
 
 def probe_monitor(z, state, episode) -> float:

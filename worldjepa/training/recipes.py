@@ -54,12 +54,7 @@ def ensure_applied(cfg) -> dict[str, object]:
     entry = RECIPES.get(cfg.recipe)
     if not entry:
         return {}
-    first = next(iter(entry))
-    *path, name = first.split(".")
-    node = cfg
-    for part in path:
-        node = getattr(node, part)
-    if getattr(node, name) != _default_of(type(node), name):
+    if not _at_default(cfg, next(iter(entry))):
         return {}
     applied = apply_where_default(cfg, entry)
     if applied:
@@ -79,16 +74,27 @@ def _default_of(cls, name: str):
     return f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
 
 
+def _field(cfg, key: str):
+    """A dotted key of ``cfg`` -> (the dataclass holding it, its field name)."""
+    *path, name = key.split(".")
+    node = cfg
+    for part in path:
+        node = getattr(node, part)
+    return node, name
+
+
+def _at_default(cfg, key: str) -> bool:
+    node, name = _field(cfg, key)
+    return getattr(node, name) == _default_of(type(node), name)
+
+
 def apply_where_default(cfg, recipe: dict[str, object] = RANDOMIZED) -> dict[str, object]:
     """Set each recipe key of ``cfg`` (a TrainConfig) that still holds its dataclass default; a
     key the user set is left alone. -> {key: value} of the keys set."""
     applied = {}
     for key, value in recipe.items():
-        *path, name = key.split(".")
-        node = cfg
-        for part in path:
-            node = getattr(node, part)
-        if getattr(node, name) == _default_of(type(node), name) and getattr(node, name) != value:
+        node, name = _field(cfg, key)
+        if _at_default(cfg, key) and getattr(node, name) != value:
             setattr(node, name, value)
             applied[key] = value
     return applied
