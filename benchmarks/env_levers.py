@@ -39,6 +39,15 @@ LEVERS: dict[str, list[str]] = {
         "train.loss.rollout_steps=3",
     ],
     "long+data+pldm": ["collect.episodes=1000", "train.steps=4000", "train.recipe=pldm"],
+    # CEM's candidates push in ways an expert never does: noisier experts show more of them
+    "long+data+noise": [
+        "collect.episodes=1000",
+        "collect.policy_kwargs={noise:0.5}",
+        "train.steps=4000",
+        "train.recipe=lewm",
+    ],
+    # the most data and training that fit the 60 training minutes on this machine
+    "xlong+xdata": ["collect.episodes=3000", "train.steps=8000", "train.recipe=lewm"],
 }
 
 
