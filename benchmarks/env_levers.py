@@ -4,13 +4,20 @@
         [--runs runs/levers] [--tabulate-only]
 
 Each lever is a set of ``worldjepa quickstart`` overrides (data, recipe, training length,
-planner) on top of the env's preset (``worldjepa.commands.env_presets``; ``base`` is the preset
-alone, and a lever that names its recipe does not depend on the preset's), run into
+planner). ``base`` is the env's preset (``worldjepa.commands.env_presets``) alone; every other
+lever is measured against quickstart's own defaults, so a key the env's preset sets and the
+lever does not is pinned to its default (a lever means the same before and after a preset is
+registered). Each runs into
 ``<runs>/<env>/<lever>``; quickstart resumes each stage, so a killed run
 continues where it stopped, and a finished one is only read. The evaluation is quickstart's:
 offset protocol, 50 held-out episodes, MPC beside random, no-op and the scripted expert. The
 table (MPC success with CI95, the baselines, training minutes from the run's metrics) goes to
 ``<runs>/levers.md``.
+
+Each lever's own tasks come from its own held-out episodes, so levers that record other data
+are also planned on common tasks: one extra dataset per env (``<runs>/<env>/_common-tasks``, 80
+episodes of the env's default expert at another seed, unseen by every lever), the same 50 tasks
+for every model (columns ``common``).
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ import sys
 from pathlib import Path
 
 ENVS = ("worldjepa/PushT-v0", "worldjepa/Cube-v0", "worldjepa/Reacher-v0")
-POLICIES = "eval.policies=[mpc,random,noop,expert]"
+POLICIES = "policies=[mpc,random,noop,expert]"  # eval's key; quickstart's is eval.policies
 LEVERS: dict[str, list[str]] = {
     "base": [],  # quickstart's defaults (and the env's preset): 300 episodes, 800 steps, lewm
     "lewm": ["train.recipe=lewm"],  # the defaults without the env's preset recipe
@@ -55,14 +62,53 @@ def run_dir(runs: Path, env_id: str, lever: str) -> Path:
     return runs / env_id.split("/")[-1].lower() / lever
 
 
-def run(runs: Path, env_id: str, lever: str) -> dict:
+COMMON_EPISODES, COMMON_SEED = 80, 7
+
+
+def worldjepa(*argv: str) -> None:
+    print("$ worldjepa", " ".join(argv), flush=True)
+    subprocess.run([sys.executable, "-m", "worldjepa", *argv], check=True)
+
+
+def overrides(env_id: str, lever: str) -> list[str]:
+    """The lever's overrides, plus quickstart's default for each key of the env's preset it leaves."""
+    from functools import reduce
+
+    from worldjepa.commands.env_presets import ENV_PRESETS
+    from worldjepa.config.composer import compose, override_value
+
+    given = LEVERS[lever]
+    if lever == "base" or env_id not in ENV_PRESETS:
+        return given
+    defaults, named = compose("quickstart", []), {o.split("=", 1)[0] for o in given}
+    pinned = [f"{key}={override_value(reduce(getattr, key.split('.'), defaults))}"
+              for key in ENV_PRESETS.get(env_id) if key not in named]  # fmt: skip
+    return [*given, *pinned]
+
+
+def run(runs: Path, env_id: str, lever: str) -> None:
+    """The lever's quickstart (its own tasks), then its model planned on the env's common tasks."""
     out = run_dir(runs, env_id, lever)
-    results = out / "model" / "eval" / "results.json"
-    if not results.exists():
-        argv = ["quickstart", f"out_dir={out}", f"collect.env={env_id}", POLICIES, *LEVERS[lever]]
-        print("$ worldjepa", " ".join(argv), flush=True)
-        subprocess.run([sys.executable, "-m", "worldjepa", *argv], check=True)
-    return json.loads(results.read_text())
+    if not (out / "model" / "eval" / "results.json").exists():
+        worldjepa(
+            "quickstart",
+            f"out_dir={out}",
+            f"collect.env={env_id}",
+            f"eval.{POLICIES}",
+            *overrides(env_id, lever),
+        )
+    common = out.parent / "_common-tasks"
+    if not (common / "stats.json").exists():  # written once the dataset is complete
+        worldjepa("collect", f"env={env_id}", f"episodes={COMMON_EPISODES}", f"seed={COMMON_SEED}",
+                  f"out={common}", "num_envs=2", "mode=overwrite")  # fmt: skip
+    if not (out / "model" / "eval-common" / "results.json").exists():
+        worldjepa(
+            "eval",
+            f"checkpoint={out / 'model'}",
+            f"data={common}",
+            POLICIES,
+            f"out={out / 'model' / 'eval-common'}",
+        )
 
 
 def train_minutes(out: Path) -> float | None:
@@ -80,6 +126,13 @@ def train_minutes(out: Path) -> float | None:
     return seconds / 60
 
 
+def read_summary(path: Path) -> dict[str, dict] | None:
+    """An eval's results.json -> {policy: its summary}, or None before it is written."""
+    if not path.exists():
+        return None
+    return {s["policy"]: s for s in json.loads(path.read_text())["summary"]}
+
+
 def pct(s: dict) -> str:
     lo, hi = s["ci95"]
     return f"{100 * s['success_rate']:.0f}% [{100 * lo:.0f}, {100 * hi:.0f}]"
@@ -93,8 +146,8 @@ def main() -> None:
     p.add_argument("--tabulate-only", action="store_true")
     args = p.parse_args()
     lines = [
-        "| env | lever | overrides | mpc | random | noop | expert | train min |",
-        "|---|---|---|---|---|---|---|---|",
+        "| env | lever | overrides | mpc | random | noop | expert | common: mpc | common: random | train min |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for env_id in args.envs:
         for lever in args.levers:
@@ -110,12 +163,16 @@ def write_table(runs: Path, header: list[str]) -> None:
     for env_dir in sorted(p for p in runs.iterdir() if p.is_dir()):
         for lever, overrides in LEVERS.items():
             out = env_dir / lever
-            path = out / "model" / "eval" / "results.json"
-            if not path.exists():
+            own, common = (
+                read_summary(out / "model" / name / "results.json") for name in ("eval", "eval-common")
+            )
+            if own is None:
                 continue
-            got = {s["policy"]: s for s in json.loads(path.read_text())["summary"]}
             minutes = train_minutes(out)
-            cells = " | ".join(pct(got[k]) if k in got else "–" for k in ("mpc", "random", "noop", "expert"))
+            cells = " | ".join(pct(own[k]) if k in own else "–" for k in ("mpc", "random", "noop", "expert"))
+            cells += " | " + " | ".join(
+                pct(common[k]) if common and k in common else "–" for k in ("mpc", "random")
+            )
             lines.append(f"| {env_dir.name} | **{lever}** | `{' '.join(overrides) or '(the preset)'}` | {cells} | "
                          f"{'–' if minutes is None else f'{minutes:.1f}'} |")  # fmt: skip
     (runs / "levers.md").write_text("\n".join(lines) + "\n")
