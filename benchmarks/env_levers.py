@@ -1,7 +1,7 @@
 """What makes an env plan (PushT, Cube, Reacher): one quickstart run per lever, each a cell.
 
     python benchmarks/env_levers.py [--envs worldjepa/PushT-v0 ...] [--levers base long ...]
-        [--runs runs/levers] [--tabulate-only]
+        [--plans H12 terminal ...] [--runs runs/levers] [--tabulate-only]
 
 Each lever is a set of ``worldjepa quickstart`` overrides (data, recipe, training length,
 planner). ``base`` is the env's preset (``worldjepa.commands.env_presets``) alone; every other
@@ -18,6 +18,10 @@ Each lever's own tasks come from its own held-out episodes, so levers that recor
 are also planned on common tasks: one extra dataset per env (``<runs>/<env>/_common-tasks``, 80
 episodes of the env's default expert at another seed, unseen by every lever), the same 50 tasks
 for every model (columns ``common``).
+
+Planner settings need no retraining: ``--plans H12 terminal ...`` plans each selected lever's
+finished model once more on the common tasks per setting (MPC only, into
+``<model>/eval-common@<plan>``), tabulated in ``<runs>/plans.md`` beside the default planner's row.
 """
 
 from __future__ import annotations
@@ -55,6 +59,18 @@ LEVERS: dict[str, list[str]] = {
     ],
     # the most data and training that fit the issue's 60 training minutes on this machine
     "xlong+xdata": ["collect.episodes=3000", "train.steps=8000", "train.recipe=lewm"],
+}
+
+# Eval-only: the MPC settings (worldjepa.planners.config) a trained lever is planned with.
+BIG_CEM = ["planner.num_samples=128", "planner.num_iters=10", "planner.num_elites=16"]
+PLANS: dict[str, list[str]] = {
+    "H5": ["horizon=5"],
+    "H12": ["horizon=12"],
+    "terminal": ["cost=terminal"],  # LeWM's: only the plan's last latent against the goal
+    "cem128x10": BIG_CEM,
+    "H12+cem128x10": ["horizon=12", *BIG_CEM],
+    "icem": ["planner=icem"],
+    "mppi": ["planner=mppi"],
 }
 
 
@@ -111,6 +127,41 @@ def run(runs: Path, env_id: str, lever: str) -> None:
         )
 
 
+def plan(runs: Path, env_id: str, lever: str, name: str) -> None:
+    """The lever's finished model planned once more on the common tasks, with plan ``name``."""
+    out = run_dir(runs, env_id, lever)
+    dest = out / "model" / f"eval-common@{name}"
+    if not (out / "model" / "eval" / "results.json").exists() or (dest / "results.json").exists():
+        return
+    common = out.parent / "_common-tasks"
+    worldjepa("eval", f"checkpoint={out / 'model'}", f"data={common}", "policies=[mpc]", f"out={dest}",
+              *PLANS[name])  # fmt: skip
+
+
+def write_plans_table(runs: Path) -> None:
+    """Every planned setting so far, beside its model's default planner, into ``<runs>/plans.md``."""
+    lines = [
+        "| env | lever | plan | overrides | common: mpc | plan s/step |",
+        "|---|---|---|---|---|---|",
+    ]
+    for env_dir in sorted(p for p in runs.iterdir() if p.is_dir()):
+        for lever in LEVERS:
+            model = env_dir / lever / "model"
+            if not any(model.glob("eval-common@*")):
+                continue
+            for name, given in {"default": [], **PLANS}.items():
+                found = read_summary(model / ("eval-common" if name == "default" else f"eval-common@{name}")
+                                     / "results.json")  # fmt: skip
+                if not found or "mpc" not in found:
+                    continue
+                mpc = found["mpc"]
+                per_step = mpc.get("time_per_step_s")
+                lines.append(f"| {env_dir.name} | {lever} | **{name}** | `{' '.join(given) or '(quickstart)'}` | "
+                             f"{pct(mpc)} | {'–' if per_step is None else f'{per_step:.2f}'} |")  # fmt: skip
+    (runs / "plans.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines), flush=True)
+
+
 def train_minutes(out: Path) -> float | None:
     """Training time from the run's log: the steps over the logged steps/s (validation excluded)."""
     from worldjepa.training.logger import read_metrics
@@ -143,6 +194,13 @@ def main() -> None:
     p.add_argument("--envs", nargs="+", default=list(ENVS))
     p.add_argument("--levers", nargs="+", default=list(LEVERS), choices=list(LEVERS))
     p.add_argument("--runs", type=Path, default=Path("runs/levers"))
+    p.add_argument(
+        "--plans",
+        nargs="*",
+        default=[],
+        choices=list(PLANS),
+        help="planner settings to plan each lever's finished model with (no retraining)",
+    )
     p.add_argument("--tabulate-only", action="store_true")
     args = p.parse_args()
     lines = [
@@ -154,6 +212,10 @@ def main() -> None:
             if not args.tabulate_only:
                 run(args.runs, env_id, lever)
             write_table(args.runs, lines)
+            for name in args.plans:
+                if not args.tabulate_only:
+                    plan(args.runs, env_id, lever, name)
+                write_plans_table(args.runs)
 
 
 def write_table(runs: Path, header: list[str]) -> None:

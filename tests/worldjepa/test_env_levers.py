@@ -38,3 +38,37 @@ def test_levers_pin_the_preset_keys_they_leave_and_base_is_the_preset(env_levers
         assert (after.train.steps, after.collect.policy_kwargs, after.train.recipe) == (
             cfg.train.steps, cfg.collect.policy_kwargs, cfg.train.recipe)  # fmt: skip
         assert after.collect.episodes == cfg.collect.episodes
+
+
+def test_each_plan_changes_the_eval_it_names_and_nothing_else(env_levers):
+    import dataclasses
+
+    from worldjepa.config.composer import compose
+
+    default = dataclasses.asdict(compose("eval", ["checkpoint=m", "data=d"]))
+    for name, given in env_levers.PLANS.items():
+        cfg = dataclasses.asdict(compose("eval", ["checkpoint=m", "data=d", *given]))
+        changed = {k for k in default if cfg[k] != default[k]}
+        named = {o.split("=", 1)[0].split(".")[0] for o in given}
+        assert changed == named, name  # a renamed key would leave the default planner running
+
+
+def test_plans_table_puts_each_setting_beside_the_default_planner(env_levers, tmp_path):
+    import json
+
+    def results(path, rate, per_step):
+        path.mkdir(parents=True)
+        summary = [{"policy": "mpc", "success_rate": rate, "ci95": [rate - 0.1, rate + 0.1],
+                    "time_per_step_s": per_step}]  # fmt: skip
+        (path / "results.json").write_text(json.dumps({"summary": summary}))
+
+    model = tmp_path / "cube-v0" / "long+data" / "model"
+    results(model / "eval-common", 0.5, 1.4)
+    results(model / "eval-common@H12", 0.62, 2.1)
+    (tmp_path / "cube-v0" / "lewm" / "model" / "eval-common").mkdir(parents=True)  # no plans: no rows
+    env_levers.write_plans_table(tmp_path)
+    rows = (tmp_path / "plans.md").read_text().splitlines()[2:]
+    assert rows == [
+        "| cube-v0 | long+data | **default** | `(quickstart)` | 50% [40, 60] | 1.40 |",
+        "| cube-v0 | long+data | **H12** | `horizon=12` | 62% [52, 72] | 2.10 |",
+    ]
